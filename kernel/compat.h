@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * mmio_shm - every kernel-version difference the driver depends on
+ *
+ * Copyright (C) 2026 The mmio_shm authors
+ *
+ * The driver is built from one source for Debian's 5.10, 6.1 and 6.12
+ * kernels. Each shim below carries the version that changed the API; no
+ * other file tests LINUX_VERSION_CODE (checkpatch's LINUX_VERSION_CODE
+ * warning is silenced for this file alone, in tests/lint.sh).
+ */
+#ifndef _MMIO_SHM_COMPAT_H
+#define _MMIO_SHM_COMPAT_H
+
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/shmem_fs.h>
+#include <linux/splice.h>
+#include <linux/version.h>
+
+/* 6.3 made vma->vm_flags read-only and added vm_flags_set(). */
+#if KERNEL_VERSION(6, 3, 0) > LINUX_VERSION_CODE
+static inline void vm_flags_set(struct vm_area_struct *vma, vm_flags_t flags)
+{
+	vma->vm_flags |= flags;
+}
+#endif
+
+/* 5.11 added vma_set_file(); before it, swap the file reference by hand. */
+#if KERNEL_VERSION(5, 11, 0) > LINUX_VERSION_CODE
+static inline void vma_set_file(struct vm_area_struct *vma, struct file *file)
+{
+	struct file *old = vma->vm_file;
+
+	vma->vm_file = get_file(file);
+	fput(old);
+}
+#endif
+
+/* 6.5 replaced generic_file_splice_read() with copy_splice_read(). */
+#if KERNEL_VERSION(6, 5, 0) > LINUX_VERSION_CODE
+#define mmio_shm_splice_read	generic_file_splice_read
+#else
+#define mmio_shm_splice_read	copy_splice_read
+#endif
+
+#endif /* _MMIO_SHM_COMPAT_H */

@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mmio_shm - the mmap path: from mmap(2) on the device to the buffer's pages
+ *
+ * Copyright (C) 2026 The mmio_shm authors
+ *
+ * The device does not map pages itself. Its .mmap checks the request
+ * against the buffer, then hands the VMA over to the shmem file that holds
+ * the buffer (vma->vm_file becomes that file, and shmem's own mmap installs
+ * its fault handler). From then on the kernel treats the mapping exactly
+ * like a shared mapping of a tmpfs file.
+ *
+ * The VMA keeps shmem's fault handlers behind vm_operations of our own,
+ * which count the mappings (so resize can refuse while anything is mapped).
+ *
+ * Once vm_file points at the shmem file, the VMA no longer holds the device
+ * file, and so no longer holds the module. Each VMA therefore keeps a
+ * reference to the device file it was mapped through in vm_private_data,
+ * taken in .mmap and in vm_ops->open (fork, split, mremap) and dropped in
+ * vm_ops->close. That keeps the module loaded while anything is mapped,
+ * even after the last file descriptor was closed, and counts the mappings.
+ */
+#include <linux/atomic.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/mutex.h>
+
+#include "compat.h"
+#include "mmio_shm.h"
+
+static struct mmio_shm_dev *mmio_shm_vma_dev(struct vm_area_struct *vma)
+{
+	struct file *devfile = vma->vm_private_data;
+	struct mmio_shm_file *mf = devfile->private_data;
+
+	return mf->dev;
+}
+
+/* A new VMA copied from one of ours: fork, a split by munmap/mprotect, mremap. */
+static void mmio_shm_vm_open(struct vm_area_struct *vma)
+{
+	struct mmio_shm_dev *dev = mmio_shm_vma_dev(vma);
+
+	get_file(vma->vm_private_data);
+	atomic_inc(&dev->nr_maps);
+}
+
+static void mmio_shm_vm_close(struct vm_area_struct *vma)
+{
+	struct mmio_shm_dev *dev = mmio_shm_vma_dev(vma);
+
+	atomic_dec(&dev->nr_maps);
+	/*
+	 * This may drop the last reference to the device file. fput() only
+	 * queues the release, which runs after we have returned, so the module
+	 * is still here for the rest of this function.
+	 */
+	fput(vma->vm_private_data);
+}
+
+/* Faults are shmem's business: it finds the page in the buffer's page cache. */
+static vm_fault_t mmio_shm_vm_fault(struct vm_fault *vmf)
+{
+	return mmio_shm_vma_dev(vmf->vma)->shmem_vm_ops->fault(vmf);
+}
+
+/* Fault-around: map the neighbouring pages that are already in the cache. */
+static vm_fault_t mmio_shm_vm_map_pages(struct vm_fault *vmf, pgoff_t start,
+					pgoff_t end)
+{
+	return mmio_shm_vma_dev(vmf->vma)->shmem_vm_ops->map_pages(vmf, start, end);
+}
+
+/*
+ * shmem's fault handlers, plus open/close to count mappings and to pin the
+ * device. shmem's NUMA policy hooks are left out on purpose: every page of
+ * the buffer is allocated at load, so a fault never allocates and a policy
+ * would have nothing to place.
+ */
+static const struct vm_operations_struct mmio_shm_vm_ops = {
+	.open		= mmio_shm_vm_open,
+	.close		= mmio_shm_vm_close,
+	.fault		= mmio_shm_vm_fault,
+	.map_pages	= mmio_shm_vm_map_pages,
+};
+
+/**
+ * mmio_shm_mmap() - map (part of) the buffer
+ * @file: the device file being mapped
+ * @vma:  the new mapping: vm_pgoff is the page offset into the buffer
+ *
+ * MAP_SHARED mappings share the buffer's pages with every other mapping
+ * and with read()/write(). MAP_PRIVATE mappings are copy-on-write as for
+ * any file: writes go to private copies and never reach the buffer.
+ *
+ * Return: 0, or -EINVAL when the range does not lie inside the buffer.
+ */
+int mmio_shm_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct mmio_shm_file *mf = file->private_data;
+	struct mmio_shm_dev *dev = mf->dev;
+	struct file *shmem = dev->buf.file;
+	unsigned long buf_pages;
+	int ret;
+
+	/*
+	 * Private or shared is not tested with VM_SHARED: for a MAP_SHARED
+	 * map of an O_RDONLY fd the kernel clears VM_SHARED (and VM_MAYWRITE,
+	 * so mprotect(PROT_WRITE) fails) but keeps VM_MAYSHARE. Whatever the
+	 * flags, shmem below gives each case the semantics of a tmpfs file.
+	 */
+	mutex_lock(&dev->lock);
+
+	/* the whole range must lie inside the buffer; nothing maps past it */
+	buf_pages = dev->buf.size >> PAGE_SHIFT;
+	if (vma->vm_pgoff >= buf_pages ||
+	    vma_pages(vma) > buf_pages - vma->vm_pgoff) {
+		ret = -EINVAL;
+		goto out_unlock;
+	}
+
+	/* mremap() may shrink or move the mapping, never grow it past the check */
+	vm_flags_set(vma, VM_DONTEXPAND);
+
+	/* hand the VMA to the shmem file; its mmap installs the fault handler */
+	vma_set_file(vma, shmem);
+	ret = call_mmap(shmem, vma);
+	if (ret)
+		goto out_unlock;
+
+	/* remember shmem's handlers, then put ours in front of them */
+	if (!dev->shmem_vm_ops)
+		dev->shmem_vm_ops = vma->vm_ops;
+	if (WARN_ON_ONCE(vma->vm_ops != dev->shmem_vm_ops ||
+			 !vma->vm_ops->fault || !vma->vm_ops->map_pages)) {
+		ret = -EINVAL;
+		goto out_unlock;
+	}
+	vma->vm_ops = &mmio_shm_vm_ops;
+
+	/* the VMA now owns a reference to the device file; vm_close drops it */
+	vma->vm_private_data = get_file(file);
+	atomic_inc(&dev->nr_maps);
+
+out_unlock:
+	mutex_unlock(&dev->lock);
+	return ret;
+}

@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * mmio_shm - objects shared by the files of the driver
+ *
+ * Copyright (C) 2026 The mmio_shm authors
+ */
+#ifndef _MMIO_SHM_H
+#define _MMIO_SHM_H
+
+#include <linux/atomic.h>
+#include <linux/miscdevice.h>
+#include <linux/mm.h>
+#include <linux/mutex.h>
+#include <linux/types.h>
+#include <linux/wait.h>
+
+#include "uapi/linux/mmio_shm.h"
+
+#define MMIO_SHM_NAME_LEN	16
+
+/**
+ * struct mmio_shm_buf - the shared buffer of one device
+ * @file:   kernel-internal shmem file whose page cache holds the buffer;
+ *          never replaced, only resized, so readers may use it unlocked
+ * @size:   buffer size in bytes, a whole number of pages; written under
+ *          &mmio_shm_dev.lock, read with READ_ONCE() where the lock is not held
+ *
+ * The pages live in @file's page cache, so the kernel sees them as ordinary
+ * shared file pages: they fault back in after MADV_DONTNEED, carry
+ * page->mapping for shared futex keys, and work with get_user_pages().
+ */
+struct mmio_shm_buf {
+	struct file *file;
+	size_t size;
+};
+
+/**
+ * struct mmio_shm_dev - one /dev/mmio_shm* node and its buffer
+ * @misc:     the misc device; its .this_device carries the sysfs attributes
+ * @name:     node name, "mmio_shm" or "mmio_shmN"
+ * @lock:     serialises buffer size changes against mmap() and zeroing;
+ *            protects @buf.size and the transition of @nr_maps from zero.
+ *            Lock order: mm->mmap_lock, then @lock, then the shmem inode lock.
+ *            Never held while copying to or from user memory.
+ * @buf:      the shared buffer
+ * @shmem_vm_ops: shmem's own vm_operations, seen by the first mmap(); our
+ *            VMAs pass faults on to them (see mmap.c). Set once under @lock,
+ *            before any VMA can fault, constant afterwards.
+ * @nr_open:  open file descriptions of this node
+ * @nr_maps:  live VMAs mapping @buf
+ * @seq:      doorbell sequence, incremented by every notify; atomic, so
+ *            it needs no lock (the wait queue's lock orders ring and wait)
+ * @seq_wq:   waiters for @seq to move: MMIO_SHM_IOC_WAIT and poll()
+ *
+ * A device lives from module load to module unload. The module cannot be
+ * unloaded while any file of it is open, and every VMA keeps the file it was
+ * mapped through open, so the device outlives all of its users.
+ */
+struct mmio_shm_dev {
+	struct miscdevice misc;
+	char name[MMIO_SHM_NAME_LEN];
+	struct mutex lock;	/* protects buf.size, shmem_vm_ops; see above */
+	struct mmio_shm_buf buf;
+	const struct vm_operations_struct *shmem_vm_ops;
+	atomic_t nr_open;
+	atomic_t nr_maps;
+	atomic64_t seq;
+	wait_queue_head_t seq_wq;
+};
+
+/**
+ * struct mmio_shm_file - per-open state, kept in file->private_data
+ * @dev:      the device this file was opened on
+ * @seen_seq: doorbell sequence this file last looked at; poll() reports
+ *            the file readable while the device's sequence differs.
+ *            Written by MMIO_SHM_IOC_WAIT, read by poll(), both lockless
+ *            with READ_ONCE()/WRITE_ONCE(): a stale value only makes poll()
+ *            report one extra or one late wake-up, never a lost one.
+ */
+struct mmio_shm_file {
+	struct mmio_shm_dev *dev;
+	u64 seen_seq;
+};
+
+static inline struct mmio_shm_dev *mmio_shm_dev_from_misc(struct miscdevice *misc)
+{
+	return container_of(misc, struct mmio_shm_dev, misc);
+}
+
+/* buffer.c */
+size_t mmio_shm_size_limit(void);
+int mmio_shm_buf_init(struct mmio_shm_buf *buf, const char *name, size_t size);
+void mmio_shm_buf_release(struct mmio_shm_buf *buf);
+int mmio_shm_buf_resize(struct mmio_shm_buf *buf, size_t new_size);
+int mmio_shm_buf_zero(struct mmio_shm_buf *buf);
+
+/* mmap.c */
+int mmio_shm_mmap(struct file *file, struct vm_area_struct *vma);
+
+/* doorbell.c */
+void mmio_shm_doorbell_init(struct mmio_shm_dev *dev);
+u64 mmio_shm_doorbell_seq(struct mmio_shm_dev *dev);
+u64 mmio_shm_doorbell_ring(struct mmio_shm_dev *dev);
+int mmio_shm_doorbell_wait(struct mmio_shm_dev *dev, u64 seq, u64 timeout_ns,
+			   u64 *cur_seq);
+
+/* fops.c */
+extern const struct file_operations mmio_shm_fops;
+
+#endif /* _MMIO_SHM_H */

@@ -1,0 +1,32 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Build the module out of the source tree, in OUT_DIR, against the kernel
+# tree KDIR, with W=1. Kbuild writes objects next to the sources, so the
+# sources are copied first; that lets one checkout hold modules for several
+# kernels at once. Fails on any compiler warning.
+#
+# Usage: tests/build-module.sh KDIR OUT_DIR [EXTRA_MAKE_ARGS]
+
+set -eu
+
+KDIR=$1
+OUT=$(realpath -m "$2")
+EXTRA=${3:-}
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+
+mkdir -p "$OUT/kernel/uapi/linux"
+cp "$TOP/Kbuild" "$OUT/"
+cp "$TOP"/kernel/*.c "$TOP"/kernel/*.h "$OUT/kernel/"
+cp "$TOP/kernel/uapi/linux/mmio_shm.h" "$OUT/kernel/uapi/linux/"
+
+log=$OUT/build.log
+# shellcheck disable=SC2086
+if ! make -C "$KDIR" M="$OUT" W=1 $EXTRA modules >"$log" 2>&1; then
+	cat "$log"
+	exit 1
+fi
+if grep -E 'warning:|error:' "$log"; then
+	echo "build-module: the build has warnings (see above)"
+	exit 1
+fi

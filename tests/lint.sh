@@ -1,0 +1,63 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Host-side checks of the kernel code's style, as KTAP cases:
+# checkpatch.pl --strict (from linux-source-6.1), sparse, a W=1 build
+# without warnings, and an SPDX line in every file of the repository.
+#
+# Usage: tests/lint.sh BUILD_DIR MODULE_BUILD_DIR
+
+set -u
+
+BUILD=$(realpath -m "$1")
+KMOD=$(realpath -m "$2")
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+CHECKPATCH=$BUILD/linux-source/scripts/checkpatch.pl
+cd "$TOP" || exit 1
+
+n=0
+passed=0
+failed=0
+
+# result NAME STATUS OUTPUT
+result() {
+	n=$((n + 1))
+	if [ "$2" -eq 0 ]; then
+		echo "ok $n $1"
+		passed=$((passed + 1))
+	else
+		printf '%s\n' "$3" | sed 's/^/# /'
+		echo "not ok $n $1"
+		failed=$((failed + 1))
+	fi
+}
+
+echo "TAP version 13"
+echo "1..4"
+
+checkpatch() {
+	perl "$CHECKPATCH" --no-tree --strict --terse --show-types "$@" 2>&1 |
+		grep -E '(ERROR|WARNING|CHECK):'
+}
+# compat.h is the one file whose job is to test the kernel version
+out=$(checkpatch -f $(ls kernel/*.c kernel/*.h kernel/uapi/linux/*.h | grep -v compat.h)
+      checkpatch --ignore LINUX_VERSION_CODE -f kernel/compat.h)
+result "checkpatch_strict_clean" "$([ -z "$out" ]; echo $?)" "$out"
+
+kdir=$(sed -n 's/^make\[.\]: Entering directory .\(.*\).$/\1/p' \
+	"$KMOD/build.log" | head -n 1)
+out=$(make -C "${kdir:-/nonexistent}" M="$KMOD" C=2 CHECK="sparse -Wsparse-all -Wno-shadow" modules 2>&1 |
+	grep -E '^[^ ]+:[0-9]+:[0-9]+: (warning|error):' |
+	grep -v '/include/' )
+result "sparse_clean" "$([ -z "$out" ]; echo $?)" "$out"
+
+out=$(grep -E 'warning:' "$KMOD/build.log")
+result "build_w1_no_warnings" "$([ -z "$out" ]; echo $?)" "$out"
+
+out=$(git ls-files | grep -vE '(^|/)\.gitignore$|\.json$' | while read -r f; do
+	[ -f "$f" ] || continue
+	head -n 3 "$f" | grep -q 'SPDX-License-Identifier:' || echo "$f: no SPDX line"
+done)
+result "spdx_line_in_every_file" "$([ -z "$out" ]; echo $?)" "$out"
+
+echo "# lint: cases passed=$passed failed=$failed skipped=0"

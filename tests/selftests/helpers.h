@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by the mmio_shm kselftests: where the device is, its ioctls
+ * with poisoned output, its sysfs attributes, and child processes that die
+ * with the test.
+ */
+#ifndef MMIO_SHM_TEST_HELPERS_H
+#define MMIO_SHM_TEST_HELPERS_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <linux/mmio_shm.h>
+
+/* byte pattern written over output structs before each ioctl */
+#define POISON 0xa5
+
+static inline const char *shm_dev_path(void)
+{
+	const char *p = getenv("MMIO_SHM_DEV");
+
+	return p ? p : "/dev/mmio_shm";
+}
+
+static inline long page_size(void)
+{
+	return sysconf(_SC_PAGESIZE);
+}
+
+/* MMIO_SHM_IOC_INFO with the output poisoned first; returns ioctl's result */
+static inline int shm_info(int fd, struct mmio_shm_info *info)
+{
+	memset(info, POISON, sizeof(*info));
+	info->size = sizeof(*info);
+	info->flags = 0;
+	info->reserved = 0;
+	return ioctl(fd, MMIO_SHM_IOC_INFO, info);
+}
+
+static inline int shm_resize(int fd, uint64_t new_size)
+{
+	struct mmio_shm_resize r = { .size = sizeof(r), .new_size = new_size };
+
+	return ioctl(fd, MMIO_SHM_IOC_RESIZE, &r);
+}
+
+/* rings the doorbell; returns the new sequence or (uint64_t)-1 */
+static inline uint64_t shm_notify(int fd)
+{
+	struct mmio_shm_notify n;
+
+	memset(&n, POISON, sizeof(n));
+	n.size = sizeof(n);
+	n.flags = 0;
+	if (ioctl(fd, MMIO_SHM_IOC_NOTIFY, &n))
+		return (uint64_t)-1;
+	return n.seq;
+}
+
+static inline int shm_wait(int fd, uint64_t seq, uint64_t timeout_ns,
+			   uint64_t *cur_seq)
+{
+	struct mmio_shm_wait w;
+	int ret;
+
+	memset(&w, POISON, sizeof(w));
+	w.size = sizeof(w);
+	w.flags = 0;
+	w.seq = seq;
+	w.timeout_ns = timeout_ns;
+	ret = ioctl(fd, MMIO_SHM_IOC_WAIT, &w);
+	if (cur_seq)
+		*cur_seq = w.cur_seq;
+	return ret;
+}
+
+/* the buffer size as the device reports it, or 0 */
+static inline size_t shm_size(int fd)
+{
+	struct mmio_shm_info info;
+
+	if (shm_info(fd, &info))
+		return 0;
+	return info.buf_size;
+}
+
+/*
+ * Reads /sys/class/misc/<dev>/<attr> as a number; returns -1 when it cannot.
+ * dev is the node name without /dev/.
+ */
+static inline long long sysfs_read_num(const char *dev, const char *attr)
+{
+	char path[256], buf[64];
+	long long v;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/class/misc/%s/%s", dev, attr);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	if (sscanf(buf, "%lld", &v) != 1)
+		return -1;
+	return v;
+}
+
+static inline const char *shm_dev_name(void)
+{
+	const char *p = shm_dev_path();
+	const char *slash = strrchr(p, '/');
+
+	return slash ? slash + 1 : p;
+}
+
+/* fork() a child that gets SIGKILL if the test process dies first */
+static inline pid_t fork_child(void)
+{
+	pid_t parent = getpid();
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(1);
+	}
+	return pid;
+}
+
+/* waits for a child; returns its exit status, or 128 + signal */
+static inline int wait_child(pid_t pid)
+{
+	int status;
+
+	if (waitpid(pid, &status, 0) != pid)
+		return -1;
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return -1;
+}
+
+/* runs a shell command; returns its exit status, or -1 */
+static inline int run_cmd(const char *cmd)
+{
+	int status = system(cmd);
+
+	if (status < 0 || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+#endif /* MMIO_SHM_TEST_HELPERS_H */

@@ -1,0 +1,56 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boot a kernel under QEMU (TCG, never KVM: /dev/kvm here hangs stock
+# kernels) on the host's own filesystem with virtme-ng, run one command in
+# it and return that command's exit status. The guest sees the host's files
+# read-only; BUILD_DIR is writable at the same path.
+#
+# A guest that runs longer than TIMEOUT seconds is killed with its whole
+# process group, so no QEMU is ever left behind; that returns 124.
+#
+# Usage: tests/vm.sh VMLINUZ TIMEOUT BUILD_DIR COMMAND
+#        (COMMAND empty: an interactive shell)
+
+set -u
+
+VMLINUZ=$1
+TIMEOUT=$2
+BUILD=$(realpath -m "$3")
+CMD=${4:-}
+
+args=(--run "$VMLINUZ" --disable-kvm --cpus 2 --memory 1G
+      --rwdir "$BUILD=$BUILD")
+
+if [ -z "$CMD" ]; then
+	exec vng "${args[@]}"
+fi
+
+# own session and process group: the watchdog kills vng and QEMU together
+setsid vng "${args[@]}" --exec "$CMD" </dev/null &
+vm=$!
+cleanup() {
+	kill -TERM -- "-$vm" 2>/dev/null
+	sleep 1
+	kill -KILL -- "-$vm" 2>/dev/null
+}
+trap 'cleanup; exit 130' INT TERM
+
+(
+	sleep "$TIMEOUT"
+	echo "vm: guest still running after ${TIMEOUT}s: killed" >&2
+	kill -TERM -- "-$vm" 2>/dev/null
+	sleep 5
+	kill -KILL -- "-$vm" 2>/dev/null
+) &
+watchdog=$!
+
+wait "$vm"
+rc=$?
+kill "$watchdog" 2>/dev/null
+wait "$watchdog" 2>/dev/null
+# a guest killed by the watchdog dies of a signal
+if [ "$rc" -gt 128 ]; then
+	rc=124
+fi
+exit "$rc"
