@@ -79,13 +79,39 @@ module_param_cb(size, &mmio_shm_param_size_ops, &size, 0444);
 MODULE_PARM_DESC(size,
 		 "Buffer size of each device in bytes, K/M/G suffix allowed, rounded up to whole pages (default: 4M)");
 
+/*
+ * The stock integer parsers answer an out-of-range number with -ERANGE;
+ * every unparsable value fails the load with -EINVAL instead.
+ */
+static int mmio_shm_param_set_uint(const char *val,
+				   const struct kernel_param *kp)
+{
+	return param_set_uint(val, kp) ? -EINVAL : 0;
+}
+
+static const struct kernel_param_ops mmio_shm_param_uint_ops = {
+	.set = mmio_shm_param_set_uint,
+	.get = param_get_uint,
+};
+
+static int mmio_shm_param_set_ushort(const char *val,
+				     const struct kernel_param *kp)
+{
+	return param_set_ushort(val, kp) ? -EINVAL : 0;
+}
+
+static const struct kernel_param_ops mmio_shm_param_ushort_ops = {
+	.set = mmio_shm_param_set_ushort,
+	.get = param_get_ushort,
+};
+
 static unsigned int devices = 1;
-module_param(devices, uint, 0444);
+module_param_cb(devices, &mmio_shm_param_uint_ops, &devices, 0444);
 MODULE_PARM_DESC(devices,
 		 "Number of devices: /dev/mmio_shm, then /dev/mmio_shm1, ... (1-32, default: 1)");
 
 static ushort mode = 0600;
-module_param(mode, ushort, 0444);
+module_param_cb(mode, &mmio_shm_param_ushort_ops, &mode, 0444);
 MODULE_PARM_DESC(mode,
 		 "Permission bits of the device nodes on devtmpfs, udev rules may override (default: 0600)");
 
@@ -156,7 +182,7 @@ static int mmio_shm_dev_create(struct mmio_shm_dev *dev, unsigned int index,
 	int ret;
 
 	if (index)
-		snprintf(dev->name, sizeof(dev->name), "mmio_shm%u", index);
+		scnprintf(dev->name, sizeof(dev->name), "mmio_shm%u", index);
 	else
 		strscpy(dev->name, "mmio_shm", sizeof(dev->name));
 	mutex_init(&dev->lock);

@@ -1,0 +1,349 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Module lifecycle and parameters: insmod with good parameters creates the
+ * nodes it promises; a bad value fails the load with the right errno and
+ * one line in the kernel log, and leaves nothing behind; the module cannot
+ * be unloaded while a file is open or a mapping lives (even after its fd
+ * was closed); reloading gives a fresh zeroed buffer; 100 load/unload
+ * cycles leak no memory.
+ *
+ * Needs MMIO_SHM_KO, the path of the module (set by the suite runner).
+ * Every test starts and ends with the module loaded with defaults.
+ */
+#define _GNU_SOURCE
+#include <sys/klog.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+
+#include "helpers.h"
+#include "kselftest_harness.h"
+
+#define MODNAME "mmio_shm"
+
+static int load(const char *params)
+{
+	const char *ko = getenv("MMIO_SHM_KO");
+	int fd, ret;
+
+	if (!ko)
+		return -ENOENT;
+	fd = open(ko, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ret = syscall(SYS_finit_module, fd, params, 0);
+	close(fd);
+	return ret ? -errno : 0;
+}
+
+static int unload(void)
+{
+	return syscall(SYS_delete_module, MODNAME, O_NONBLOCK) ? -errno : 0;
+}
+
+static bool loaded(void)
+{
+	return access("/sys/module/" MODNAME, F_OK) == 0;
+}
+
+/* the last kernel log line that mentions the module, or "" */
+static void last_log_line(char *out, size_t len)
+{
+	static char log[1 << 16];
+	char *line, *save = NULL;
+	int n;
+
+	out[0] = '\0';
+	n = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, log, sizeof(log) - 1);
+	if (n <= 0)
+		return;
+	log[n] = '\0';
+	for (line = strtok_r(log, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save))
+		if (strstr(line, MODNAME))
+			snprintf(out, len, "%s", line);
+}
+
+/* kmemleak-free memory accounting: kB of a /proc/meminfo field */
+static long meminfo_kb(const char *field)
+{
+	char line[256];
+	size_t flen = strlen(field);
+	long v = -1;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, field, flen) && line[flen] == ':') {
+			v = atol(line + flen + 1);
+			break;
+		}
+	fclose(f);
+	return v;
+}
+
+FIXTURE(mod) {
+	long ps;	/* page size */
+};
+
+FIXTURE_SETUP(mod)
+{
+	if (!getenv("MMIO_SHM_KO"))
+		SKIP(return, "MMIO_SHM_KO not set");
+	self->ps = page_size();
+	if (!loaded())
+		ASSERT_EQ(0, load(""));
+}
+
+FIXTURE_TEARDOWN(mod)
+{
+	/* back to the state every other test expects: loaded, defaults */
+	if (loaded())
+		EXPECT_EQ(0, unload());
+	EXPECT_EQ(0, load(""));
+}
+
+TEST_F(mod, unload_refused_while_a_file_is_open)
+{
+	int fd = open("/dev/" MODNAME, O_RDONLY);
+
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(-EWOULDBLOCK, unload());
+	EXPECT_TRUE(loaded());
+	EXPECT_NE(0, run_cmd("rmmod " MODNAME " 2>/dev/null"));
+	close(fd);
+	EXPECT_EQ(0, unload());
+	EXPECT_FALSE(loaded());
+	EXPECT_NE(0, access("/dev/" MODNAME, F_OK));
+}
+
+TEST_F(mod, unload_refused_while_only_a_mapping_lives)
+{
+	int fd = open("/dev/" MODNAME, O_RDWR);
+	uint8_t *p;
+
+	ASSERT_LE(0, fd);
+	p = mmap(NULL, self->ps, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	close(fd);
+	EXPECT_EQ(-EWOULDBLOCK, unload());
+	/* the mapping still works while the module stays */
+	p[0] = 0x12;
+	EXPECT_EQ(0x12, p[0]);
+	EXPECT_EQ(1, sysfs_read_num(MODNAME, "mappings"));
+	munmap(p, self->ps);
+	EXPECT_EQ(0, unload());
+}
+
+TEST_F(mod, unload_refused_while_a_forked_child_holds_the_mapping)
+{
+	int fd = open("/dev/" MODNAME, O_RDWR), pipefd[2];
+	uint8_t *p;
+	pid_t pid;
+	char c;
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, pipe(pipefd));
+	p = mmap(NULL, self->ps, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	close(fd);
+	pid = fork_child();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		close(pipefd[1]);
+		_exit(read(pipefd[0], &c, 1) == 0 ? 0 : 1);
+	}
+	close(pipefd[0]);
+	munmap(p, self->ps);
+	EXPECT_EQ(-EWOULDBLOCK, unload());
+	close(pipefd[1]);
+	EXPECT_EQ(0, wait_child(pid));
+	EXPECT_EQ(0, unload());
+}
+
+TEST_F(mod, reload_gives_a_fresh_zeroed_buffer)
+{
+	int fd = open("/dev/" MODNAME, O_RDWR);
+	char buf[4096];
+	ssize_t n, i, nonzero = 0;
+
+	ASSERT_LE(0, fd);
+	memset(buf, 0x5c, sizeof(buf));
+	ASSERT_EQ(sizeof(buf), pwrite(fd, buf, sizeof(buf), 0));
+	close(fd);
+	ASSERT_EQ(0, unload());
+	ASSERT_EQ(0, load(""));
+	fd = open("/dev/" MODNAME, O_RDONLY);
+	ASSERT_LE(0, fd);
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		for (i = 0; i < n; i++)
+			nonzero += buf[i] != 0;
+	EXPECT_EQ(0, n);
+	EXPECT_EQ(0, nonzero);
+	close(fd);
+}
+
+TEST_F(mod, good_parameters_make_the_promised_nodes)
+{
+	struct stat st;
+	char path[64];
+	int i, fd0, fd1;
+
+	ASSERT_EQ(0, unload());
+	ASSERT_EQ(0, load("size=5000 devices=3 mode=0640"));
+	for (i = 0; i < 3; i++) {
+		char name[32];
+
+		if (i)
+			snprintf(name, sizeof(name), MODNAME "%d", i);
+		else
+			snprintf(name, sizeof(name), MODNAME);
+		snprintf(path, sizeof(path), "/dev/%s", name);
+		ASSERT_EQ(0, stat(path, &st));
+		EXPECT_TRUE(S_ISCHR(st.st_mode));
+		EXPECT_EQ(0640, st.st_mode & 07777);
+		/* 5000 bytes round up to two pages */
+		EXPECT_EQ(2 * self->ps, sysfs_read_num(name, "size"));
+	}
+	EXPECT_NE(0, access("/dev/" MODNAME "3", F_OK));
+
+	/* each device has its own buffer */
+	fd0 = open("/dev/" MODNAME, O_RDWR);
+	fd1 = open("/dev/" MODNAME "1", O_RDWR);
+	ASSERT_LE(0, fd0);
+	ASSERT_LE(0, fd1);
+	ASSERT_EQ(1, pwrite(fd0, "0", 1, 0));
+	ASSERT_EQ(1, pwrite(fd1, "1", 1, 0));
+	ASSERT_EQ(1, pread(fd0, path, 1, 0));
+	EXPECT_EQ('0', path[0]);
+	close(fd0);
+	close(fd1);
+	EXPECT_EQ(0, run_cmd("test \"$(cat /sys/module/" MODNAME
+			     "/parameters/devices)\" = 3"));
+}
+
+TEST_F(mod, size_accepts_k_m_g_suffixes)
+{
+	ASSERT_EQ(0, unload());
+	ASSERT_EQ(0, load("size=64K"));
+	EXPECT_EQ(64 * 1024, sysfs_read_num(MODNAME, "size"));
+	ASSERT_EQ(0, unload());
+	ASSERT_EQ(0, load("size=1m"));
+	EXPECT_EQ(1024 * 1024, sysfs_read_num(MODNAME, "size"));
+	ASSERT_EQ(0, unload());
+	ASSERT_EQ(0, load("size=0x3000"));
+	EXPECT_EQ(0x3000, sysfs_read_num(MODNAME, "size"));
+}
+
+/* one bad value: the load fails with err, logs a line, leaves nothing */
+struct bad_param {
+	const char *params;
+	int err;
+	const char *log;	/* text the last log line must contain */
+};
+
+static const struct bad_param bad_params[] = {
+	{ "size=0", EINVAL, "size=0" },
+	{ "size=abc", EINVAL, "size" },
+	{ "size=12Q", EINVAL, "size" },
+	{ "size=", EINVAL, "size" },
+	{ "size=-4096", EINVAL, "size" },
+	{ "size=99999999999999999999999", EINVAL, "size" },
+	{ "size=17179869184G", EINVAL, "size" },
+	{ "size=1T", EINVAL, "size" },
+	{ "size=64G", ENOMEM, "half of RAM" },
+	{ "devices=0", EINVAL, "devices=0" },
+	{ "devices=33", EINVAL, "devices=33" },
+	{ "devices=-1", EINVAL, "devices" },
+	{ "devices=two", EINVAL, "devices" },
+	{ "size=512M devices=32", ENOMEM, "half of RAM" },
+	{ "mode=01000", EINVAL, "mode" },
+	{ "mode=0x10000", EINVAL, "mode" },
+	{ "mode=rw", EINVAL, "mode" },
+};
+
+TEST_F(mod, bad_parameters_fail_cleanly)
+{
+	char line[512];
+	size_t i;
+
+	ASSERT_EQ(0, unload());
+	for (i = 0; i < sizeof(bad_params) / sizeof(bad_params[0]); i++) {
+		const struct bad_param *b = &bad_params[i];
+
+		EXPECT_EQ(-b->err, load(b->params)) {
+			TH_LOG("insmod %s", b->params);
+		}
+		EXPECT_FALSE(loaded()) {
+			TH_LOG("%s left the module loaded", b->params);
+			unload();
+		}
+		EXPECT_NE(0, access("/dev/" MODNAME, F_OK));
+		last_log_line(line, sizeof(line));
+		EXPECT_NE(NULL, strstr(line, b->log)) {
+			TH_LOG("%s: last log line: %s", b->params, line);
+		}
+	}
+}
+
+/* Load, use and unload 100 times: memory returns to where it was. */
+TEST_F(mod, load_unload_100_times_leaks_nothing)
+{
+	long shmem0, unevict0, avail0, shmem1, unevict1, avail1;
+	int i;
+
+	ASSERT_EQ(0, unload());
+	run_cmd("sync; echo 3 > /proc/sys/vm/drop_caches");
+	shmem0 = meminfo_kb("Shmem");
+	unevict0 = meminfo_kb("Unevictable");
+	avail0 = meminfo_kb("MemAvailable");
+	for (i = 0; i < 100; i++) {
+		int fd;
+		uint8_t *p;
+
+		ASSERT_EQ(0, load(""));
+		fd = open("/dev/" MODNAME, O_RDWR);
+		ASSERT_LE(0, fd);
+		p = mmap(NULL, self->ps, PROT_READ | PROT_WRITE, MAP_SHARED,
+			 fd, 0);
+		ASSERT_NE(MAP_FAILED, p);
+		p[0] = (uint8_t)i;
+		munmap(p, self->ps);
+		close(fd);
+		ASSERT_EQ(0, unload());
+	}
+	run_cmd("sync; echo 3 > /proc/sys/vm/drop_caches");
+	shmem1 = meminfo_kb("Shmem");
+	unevict1 = meminfo_kb("Unevictable");
+	avail1 = meminfo_kb("MemAvailable");
+	TH_LOG("Shmem %ld -> %ld kB, Unevictable %ld -> %ld kB, MemAvailable %ld -> %ld kB",
+	       shmem0, shmem1, unevict0, unevict1, avail0, avail1);
+	/* one buffer is 4096 kB: a leak of even one would show */
+	EXPECT_GT(1024, labs(shmem1 - shmem0));
+	EXPECT_GT(1024, labs(unevict1 - unevict0));
+	/* noisier (module text, slab caches): only a gross leak shows here */
+	EXPECT_GT(32768, avail0 - avail1);
+}
+
+/* A successful load means the memory is there: resident and unevictable. */
+TEST_F(mod, buffer_is_allocated_and_unevictable_at_load)
+{
+	long shmem0, unevict0, kb;
+
+	ASSERT_EQ(0, unload());
+	shmem0 = meminfo_kb("Shmem");
+	unevict0 = meminfo_kb("Unevictable");
+	ASSERT_EQ(0, load("size=8M"));
+	kb = 8 * 1024;
+	TH_LOG("Shmem +%ld kB, Unevictable +%ld kB for an %ld kB buffer",
+	       meminfo_kb("Shmem") - shmem0,
+	       meminfo_kb("Unevictable") - unevict0, kb);
+	/* before anyone opened, mapped or touched the device */
+	EXPECT_LE(kb, meminfo_kb("Shmem") - shmem0);
+	EXPECT_LE(kb, meminfo_kb("Unevictable") - unevict0);
+	/* and reclaim does not take it away */
+	run_cmd("echo 3 > /proc/sys/vm/drop_caches");
+	EXPECT_LE(kb, meminfo_kb("Unevictable") - unevict0);
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,238 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * read()/write()/lseek() on the device behave like on a fixed-size file:
+ * SEEK_END is the buffer size, reads stop at the end and return 0 there,
+ * writes are clamped to the end and past it fail with ENOSPC, and the
+ * buffer never grows. Programs nobody here wrote (cat, dd, cmp, od,
+ * Python's mmap module) work on it.
+ */
+#define _GNU_SOURCE
+#include <sys/mman.h>
+#include <sys/sendfile.h>
+#include <sys/uio.h>
+
+#include "helpers.h"
+#include "kselftest_harness.h"
+
+FIXTURE(dev) {
+	int fd;		/* the device, opened O_RDWR */
+	size_t size;	/* buffer size reported by MMIO_SHM_IOC_INFO */
+	long ps;	/* page size */
+	char *buf;	/* scratch buffer of two pages */
+};
+
+FIXTURE_SETUP(dev)
+{
+	self->fd = open(shm_dev_path(), O_RDWR);
+	if (self->fd < 0)
+		SKIP(return, "cannot open %s: %s", shm_dev_path(), strerror(errno));
+	self->size = shm_size(self->fd);
+	ASSERT_LT(0, self->size);
+	self->ps = page_size();
+	self->buf = calloc(2, self->ps);
+	ASSERT_NE(NULL, self->buf);
+	ASSERT_EQ(0, ioctl(self->fd, MMIO_SHM_IOC_ZERO));
+}
+
+FIXTURE_TEARDOWN(dev)
+{
+	free(self->buf);
+	if (self->fd >= 0)
+		close(self->fd);
+}
+
+TEST_F(dev, seek_end_returns_size)
+{
+	EXPECT_EQ((off_t)self->size, lseek(self->fd, 0, SEEK_END));
+	EXPECT_EQ((off_t)self->size - 10, lseek(self->fd, -10, SEEK_END));
+	EXPECT_EQ(5, lseek(self->fd, 5, SEEK_SET));
+	EXPECT_EQ(8, lseek(self->fd, 3, SEEK_CUR));
+}
+
+TEST_F(dev, seek_before_start_is_invalid)
+{
+	EXPECT_EQ(-1, lseek(self->fd, -1, SEEK_SET));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, lseek(self->fd, -(off_t)self->size - 1, SEEK_END));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, lseek(self->fd, 0, 42));
+	EXPECT_EQ(EINVAL, errno);
+}
+
+TEST_F(dev, seek_past_end_is_allowed_and_reads_nothing)
+{
+	EXPECT_EQ((off_t)self->size + 100,
+		  lseek(self->fd, self->size + 100, SEEK_SET));
+	EXPECT_EQ(0, read(self->fd, self->buf, 10));
+}
+
+TEST_F(dev, read_at_end_returns_zero)
+{
+	EXPECT_EQ(0, pread(self->fd, self->buf, 10, self->size));
+	ASSERT_EQ((off_t)self->size, lseek(self->fd, 0, SEEK_END));
+	EXPECT_EQ(0, read(self->fd, self->buf, 10));
+}
+
+TEST_F(dev, read_is_clamped_at_end)
+{
+	EXPECT_EQ(self->ps,
+		  pread(self->fd, self->buf, 2 * self->ps, self->size - self->ps));
+}
+
+TEST_F(dev, write_is_clamped_at_end)
+{
+	memset(self->buf, 'x', 2 * self->ps);
+	EXPECT_EQ(self->ps,
+		  pwrite(self->fd, self->buf, 2 * self->ps, self->size - self->ps));
+	EXPECT_EQ(self->size, shm_size(self->fd));
+	EXPECT_EQ((off_t)self->size, lseek(self->fd, 0, SEEK_END));
+}
+
+TEST_F(dev, write_past_end_fails_with_enospc)
+{
+	EXPECT_EQ(-1, pwrite(self->fd, "a", 1, self->size));
+	EXPECT_EQ(ENOSPC, errno);
+	EXPECT_EQ(-1, pwrite(self->fd, "a", 1, self->size + 12345));
+	EXPECT_EQ(ENOSPC, errno);
+	ASSERT_EQ((off_t)self->size, lseek(self->fd, 0, SEEK_END));
+	EXPECT_EQ(-1, write(self->fd, "a", 1));
+	EXPECT_EQ(ENOSPC, errno);
+	/* nothing grew */
+	EXPECT_EQ(self->size, shm_size(self->fd));
+}
+
+TEST_F(dev, empty_write_at_end_succeeds)
+{
+	EXPECT_EQ(0, pwrite(self->fd, "a", 0, self->size));
+}
+
+TEST_F(dev, negative_offset_is_invalid)
+{
+	EXPECT_EQ(-1, pwrite(self->fd, "a", 1, -1));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, pread(self->fd, self->buf, 1, -1));
+	EXPECT_EQ(EINVAL, errno);
+}
+
+TEST_F(dev, sequential_read_advances_position)
+{
+	ASSERT_EQ(4, pwrite(self->fd, "abcd", 4, 0));
+	ASSERT_EQ(0, lseek(self->fd, 0, SEEK_SET));
+	ASSERT_EQ(2, read(self->fd, self->buf, 2));
+	ASSERT_EQ(2, read(self->fd, self->buf + 2, 2));
+	EXPECT_EQ(0, memcmp(self->buf, "abcd", 4));
+	EXPECT_EQ(4, lseek(self->fd, 0, SEEK_CUR));
+}
+
+TEST_F(dev, bad_user_pointer_is_efault_and_writes_nothing)
+{
+	char c = 1;
+	/* a page the process may not touch */
+	void *bad = mmap(NULL, self->ps, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
+			 -1, 0);
+
+	ASSERT_NE(MAP_FAILED, bad);
+	EXPECT_EQ(-1, read(self->fd, bad, 16));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(-1, pwrite(self->fd, bad, 16, 0));
+	EXPECT_EQ(EFAULT, errno);
+	ASSERT_EQ(1, pread(self->fd, &c, 1, 0));
+	EXPECT_EQ(0, c);
+	munmap(bad, self->ps);
+}
+
+TEST_F(dev, readv_and_writev_work)
+{
+	char a[3] = "abc", b[3] = "def", r[6];
+	struct iovec wv[2] = { { a, 3 }, { b, 3 } };
+	struct iovec rv[1] = { { r, 6 } };
+
+	EXPECT_EQ(6, pwritev(self->fd, wv, 2, 100));
+	EXPECT_EQ(6, preadv(self->fd, rv, 1, 100));
+	EXPECT_EQ(0, memcmp(r, "abcdef", 6));
+}
+
+TEST_F(dev, read_only_fd_cannot_write)
+{
+	int ro = open(shm_dev_path(), O_RDONLY);
+
+	ASSERT_LE(0, ro);
+	EXPECT_EQ(-1, write(ro, "a", 1));
+	EXPECT_EQ(EBADF, errno);
+	close(ro);
+}
+
+TEST_F(dev, ftruncate_cannot_resize)
+{
+	EXPECT_EQ(-1, ftruncate(self->fd, 2 * self->size));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(self->size, shm_size(self->fd));
+}
+
+TEST_F(dev, sendfile_from_device_copies_data)
+{
+	char path[] = "/tmp/mmio_shm_sendfileXXXXXX";
+	int out = mkstemp(path);
+	off_t off = 0;
+
+	ASSERT_LE(0, out);
+	unlink(path);
+	ASSERT_EQ(5, pwrite(self->fd, "hello", 5, 0));
+	EXPECT_EQ(self->ps, sendfile(out, self->fd, &off, self->ps));
+	ASSERT_EQ(5, pread(out, self->buf, 5, 0));
+	EXPECT_EQ(0, memcmp(self->buf, "hello", 5));
+	close(out);
+}
+
+/* coreutils: dd writes a file in, cmp compares, cat counts, od reads */
+TEST_F(dev, coreutils_dd_cmp_cat_od_work)
+{
+	char cmd[512];
+
+	snprintf(cmd, sizeof(cmd),
+		 "head -c %zu /dev/urandom > /tmp/mmio_shm_pattern && "
+		 "dd if=/tmp/mmio_shm_pattern of=%s bs=64K status=none && "
+		 "cmp /tmp/mmio_shm_pattern %s",
+		 self->size, shm_dev_path(), shm_dev_path());
+	EXPECT_EQ(0, run_cmd(cmd));
+	snprintf(cmd, sizeof(cmd), "test \"$(cat %s | wc -c)\" -eq %zu",
+		 shm_dev_path(), self->size);
+	EXPECT_EQ(0, run_cmd(cmd));
+	ASSERT_EQ(4, pwrite(self->fd, "\x01\x02\x03\x04", 4, 0));
+	snprintf(cmd, sizeof(cmd),
+		 "test \"$(od -An -tx1 -N4 %s | tr -d ' ')\" = 01020304",
+		 shm_dev_path());
+	EXPECT_EQ(0, run_cmd(cmd));
+	/* dd past the end stops there with ENOSPC */
+	snprintf(cmd, sizeof(cmd),
+		 "dd if=/dev/zero of=%s bs=4096 seek=%zu count=1 status=none 2>/dev/null",
+		 shm_dev_path(), self->size / 4096);
+	EXPECT_NE(0, run_cmd(cmd));
+	unlink("/tmp/mmio_shm_pattern");
+}
+
+/*
+ * A language runtime's mmap wrapper: Python's mmap module. Like any
+ * character device, the node's st_size is 0, so the length is passed.
+ */
+TEST_F(dev, python_mmap_module_shares_data)
+{
+	char cmd[512];
+	char c = 0;
+
+	if (run_cmd("command -v python3 >/dev/null"))
+		SKIP(return, "no python3");
+	snprintf(cmd, sizeof(cmd),
+		 "python3 -c \"import mmap, os\n"
+		 "fd = os.open('%s', os.O_RDWR)\n"
+		 "m = mmap.mmap(fd, %zu)\n"
+		 "assert len(m) == %zu, len(m)\n"
+		 "m[7:9] = b'py'\n"
+		 "m.flush()\"",
+		 shm_dev_path(), self->size, self->size);
+	EXPECT_EQ(0, run_cmd(cmd));
+	ASSERT_EQ(1, pread(self->fd, &c, 1, 8));
+	EXPECT_EQ('y', c);
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sysfs: /sys/class/misc/mmio_shm/{size,open_files,mappings,doorbell_seq}
+ * exist, are readable by anyone and writable by no one, and track the
+ * device as it is opened, mapped and rung. The module parameters are
+ * readable under /sys/module/mmio_shm/parameters.
+ */
+#define _GNU_SOURCE
+#include <sys/mman.h>
+
+#include "helpers.h"
+#include "kselftest_harness.h"
+
+static const char *const attrs[] = {
+	"size", "open_files", "mappings", "doorbell_seq",
+};
+
+FIXTURE(dev) {
+	int fd;			/* the device, opened O_RDWR */
+	const char *name;	/* node name: mmio_shm */
+	long ps;		/* page size */
+};
+
+FIXTURE_SETUP(dev)
+{
+	self->fd = open(shm_dev_path(), O_RDWR);
+	if (self->fd < 0)
+		SKIP(return, "cannot open %s: %s", shm_dev_path(), strerror(errno));
+	self->name = shm_dev_name();
+	self->ps = page_size();
+}
+
+FIXTURE_TEARDOWN(dev)
+{
+	if (self->fd >= 0)
+		close(self->fd);
+}
+
+TEST_F(dev, attributes_are_world_readable_and_read_only)
+{
+	char path[256];
+	struct stat st;
+	size_t i;
+	int fd;
+
+	for (i = 0; i < sizeof(attrs) / sizeof(attrs[0]); i++) {
+		snprintf(path, sizeof(path), "/sys/class/misc/%s/%s",
+			 self->name, attrs[i]);
+		ASSERT_EQ(0, stat(path, &st)) {
+			TH_LOG("%s: %s", path, strerror(errno));
+		}
+		EXPECT_EQ(0444, st.st_mode & 0777) {
+			TH_LOG("%s has mode %o", path, st.st_mode & 0777);
+		}
+		/* even root cannot write an attribute without a store method */
+		fd = open(path, O_WRONLY);
+		EXPECT_EQ(-1, fd);
+		EXPECT_EQ(EACCES, errno);
+		if (fd >= 0)
+			close(fd);
+	}
+}
+
+TEST_F(dev, size_matches_info_and_cat_works)
+{
+	char cmd[256];
+
+	EXPECT_EQ((long long)shm_size(self->fd),
+		  sysfs_read_num(self->name, "size"));
+	snprintf(cmd, sizeof(cmd), "test \"$(cat /sys/class/misc/%s/size)\" -eq %zu",
+		 self->name, shm_size(self->fd));
+	EXPECT_EQ(0, run_cmd(cmd));
+}
+
+TEST_F(dev, open_files_counts_opens_and_closes)
+{
+	long long before = sysfs_read_num(self->name, "open_files");
+	int fd2 = open(shm_dev_path(), O_RDONLY);
+
+	ASSERT_LE(1, before);
+	ASSERT_LE(0, fd2);
+	EXPECT_EQ(before + 1, sysfs_read_num(self->name, "open_files"));
+	close(fd2);
+	EXPECT_EQ(before, sysfs_read_num(self->name, "open_files"));
+}
+
+TEST_F(dev, mappings_counts_vmas)
+{
+	long long before = sysfs_read_num(self->name, "mappings");
+	void *a, *b;
+
+	a = mmap(NULL, self->ps, PROT_READ, MAP_SHARED, self->fd, 0);
+	ASSERT_NE(MAP_FAILED, a);
+	b = mmap(NULL, self->ps, PROT_READ, MAP_SHARED, self->fd, self->ps);
+	ASSERT_NE(MAP_FAILED, b);
+	EXPECT_EQ(before + 2, sysfs_read_num(self->name, "mappings"));
+	munmap(a, self->ps);
+	munmap(b, self->ps);
+	EXPECT_EQ(before, sysfs_read_num(self->name, "mappings"));
+}
+
+TEST_F(dev, doorbell_seq_follows_notify)
+{
+	uint64_t seq = shm_notify(self->fd);
+
+	ASSERT_NE((uint64_t)-1, seq);
+	EXPECT_EQ((long long)seq, sysfs_read_num(self->name, "doorbell_seq"));
+}
+
+TEST_F(dev, attributes_are_readable_by_an_unprivileged_user)
+{
+	char cmd[256];
+
+	if (run_cmd("command -v setpriv >/dev/null"))
+		SKIP(return, "no setpriv");
+	snprintf(cmd, sizeof(cmd),
+		 "setpriv --reuid=65534 --regid=65534 --clear-groups "
+		 "cat /sys/class/misc/%s/size /sys/class/misc/%s/open_files "
+		 "/sys/class/misc/%s/mappings /sys/class/misc/%s/doorbell_seq "
+		 ">/dev/null",
+		 self->name, self->name, self->name, self->name);
+	EXPECT_EQ(0, run_cmd(cmd));
+}
+
+TEST_F(dev, module_parameters_are_readable)
+{
+	EXPECT_EQ(0, run_cmd("test -r /sys/module/mmio_shm/parameters/size && "
+			     "test -r /sys/module/mmio_shm/parameters/devices && "
+			     "test -r /sys/module/mmio_shm/parameters/mode"));
+	EXPECT_EQ((long long)shm_size(self->fd),
+		  sysfs_read_num("../../module/mmio_shm/parameters", "size"));
+}
+
+TEST_HARNESS_MAIN
