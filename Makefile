@@ -50,8 +50,70 @@ vm-run: vm-prepare
 		tests/vm.sh "$$VMLINUZ" 600 $(BUILD) \
 		"insmod $(BUILD)/kmod/$(KERNEL)/mmio_shm.ko && $(CMD)"
 
+bench: vm-prepare
+	@eval "$$(tests/kernels.sh $(KERNEL) $(BUILD))" && \
+		tests/vm.sh "$$VMLINUZ" 900 $(BUILD) \
+		"insmod $(BUILD)/kmod/$(KERNEL)/mmio_shm.ko && $(BUILD)/bench/mmio_shm_bench"
+
+# install/uninstall: DESTDIR stages a package (then no depmod, no group, no
+# udev reload: the package's scripts do that); PREFIX is where user/ puts
+# the library, tool, headers and man pages. udev and systemd-sysusers read
+# both /usr/lib and /usr/local/lib, so the rules follow PREFIX too. The
+# module goes to /lib/modules/<release of KDIR>/$(INSTALL_MOD_DIR).
+PREFIX ?= /usr/local
+INSTALL_MOD_DIR ?= extra
+UDEVRULESDIR ?= $(PREFIX)/lib/udev/rules.d
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+EXAMPLESDIR ?= $(PREFIX)/share/doc/mmio_shm/examples
+# the kernel release KDIR builds for (its `make kernelrelease` is wrong on
+# Debian's headers packages; utsrelease.h is what the module's vermagic uses)
+KREL = $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"/\1/p' $(KDIR)/include/generated/utsrelease.h 2>/dev/null)
+MODDEST = $(DESTDIR)/lib/modules/$(KREL)/$(INSTALL_MOD_DIR)
+
+install: module user
+	@test -n "$(KREL)" || { echo "install: no kernel release in KDIR=$(KDIR)"; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) \
+		INSTALL_MOD_DIR=$(INSTALL_MOD_DIR) DEPMOD=true modules_install
+	$(MAKE) -C user O=$(BUILD)/user PREFIX=$(PREFIX) DESTDIR=$(DESTDIR) install
+	install -D -m 0644 udev/70-mmio_shm.rules $(DESTDIR)$(UDEVRULESDIR)/70-mmio_shm.rules
+	install -D -m 0644 udev/mmio_shm.sysusers.conf $(DESTDIR)$(SYSUSERSDIR)/mmio_shm.conf
+	install -D -m 0644 udev/mmio_shm.modprobe.conf $(DESTDIR)$(EXAMPLESDIR)/modprobe.d/mmio_shm.conf
+	install -D -m 0644 udev/mmio_shm.modules-load.conf $(DESTDIR)$(EXAMPLESDIR)/modules-load.d/mmio_shm.conf
+ifeq ($(DESTDIR),)
+	depmod -a $(KREL)
+	getent group mmio_shm >/dev/null || \
+		if command -v systemd-sysusers >/dev/null; then \
+			systemd-sysusers $(SYSUSERSDIR)/mmio_shm.conf; \
+		else groupadd -r mmio_shm; fi
+	@# a module loaded already gets the new group and mode now
+	@if udevadm control --reload 2>/dev/null; then \
+		udevadm trigger --action=add --subsystem-match=misc \
+			--sysname-match='mmio_shm*'; fi
+endif
+
+# leaves the mmio_shm group: users may still be in it
+uninstall:
+	@test -n "$(KREL)" || { echo "uninstall: no kernel release in KDIR=$(KDIR)"; exit 1; }
+	rm -f $(MODDEST)/mmio_shm.ko $(MODDEST)/mmio_shm.ko.*
+	$(MAKE) -C user O=$(BUILD)/user PREFIX=$(PREFIX) DESTDIR=$(DESTDIR) uninstall
+	rm -f $(DESTDIR)$(UDEVRULESDIR)/70-mmio_shm.rules \
+	      $(DESTDIR)$(SYSUSERSDIR)/mmio_shm.conf \
+	      $(DESTDIR)$(EXAMPLESDIR)/modprobe.d/mmio_shm.conf \
+	      $(DESTDIR)$(EXAMPLESDIR)/modules-load.d/mmio_shm.conf
+	@# only the directories that are ours alone, and only when empty
+	@for d in $(EXAMPLESDIR)/modprobe.d $(EXAMPLESDIR)/modules-load.d \
+		  $(EXAMPLESDIR) $(dir $(EXAMPLESDIR)); do \
+		rmdir --ignore-fail-on-non-empty "$(DESTDIR)$$d" 2>/dev/null || :; \
+	done
+ifeq ($(DESTDIR),)
+	depmod -a $(KREL)
+	@udevadm control --reload 2>/dev/null || :
+endif
+
+.PHONY: install uninstall
+
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	rm -rf $(BUILD)
 
-.PHONY: all module user check vm-prepare vm-shell vm-run clean
+.PHONY: all module user check vm-prepare vm-shell vm-run bench clean

@@ -26,12 +26,15 @@ failed=0
 skipped=0
 
 echo "TAP version 13"
-echo "1..$#"
 
 host=0
 if [ "$KO" = --host ]; then
 	host=1
-elif ! insmod "$KO"; then
+	echo "1..$#"
+else
+	echo "1..$(($# + 1))"
+fi
+if [ "$host" -eq 0 ] && ! insmod "$KO"; then
 	echo "Bail out! insmod $KO failed"
 	echo "# mmio_shm-suite: cases passed=0 failed=1 skipped=0"
 	exit 1
@@ -89,6 +92,20 @@ for t in "$@"; do
 		echo "not ok $n selftests: mmio_shm: $t${why:+ # $why}"
 	fi
 done
+
+# one more case: the whole run left the kernel log clean
+if [ "$host" -eq 0 ]; then
+	n=$((n + 1))
+	splat=$(dmesg | grep -E "$SPLAT")
+	if [ -z "$splat" ]; then
+		echo "ok $n kernel_log_has_no_bug_warning_or_oops"
+		passed=$((passed + 1))
+	else
+		echo "$splat" | sed 's/^/# dmesg: /'
+		echo "not ok $n kernel_log_has_no_bug_warning_or_oops"
+		failed=$((failed + 1))
+	fi
+fi
 
 echo "# mmio_shm-suite: cases passed=$passed failed=$failed skipped=$skipped"
 [ "$failed" -eq 0 ]

@@ -36,21 +36,26 @@ cleanup() {
 }
 trap 'cleanup; exit 130' INT TERM
 
+# The watchdog keeps no stdout/stderr open: a reader of our output (tee,
+# a pipe) must see EOF as soon as the guest is done, not when it expires.
+flag=$(mktemp)
 (
 	sleep "$TIMEOUT"
-	echo "vm: guest still running after ${TIMEOUT}s: killed" >&2
-	kill -TERM -- "-$vm" 2>/dev/null
+	echo timeout >"$flag"
+	kill -TERM -- "-$vm"
 	sleep 5
-	kill -KILL -- "-$vm" 2>/dev/null
-) &
+	kill -KILL -- "-$vm"
+) >/dev/null 2>&1 &
 watchdog=$!
 
 wait "$vm"
 rc=$?
+pkill -P "$watchdog" 2>/dev/null
 kill "$watchdog" 2>/dev/null
 wait "$watchdog" 2>/dev/null
-# a guest killed by the watchdog dies of a signal
-if [ "$rc" -gt 128 ]; then
+if [ -s "$flag" ]; then
+	echo "vm: guest still running after ${TIMEOUT}s: killed" >&2
 	rc=124
 fi
+rm -f "$flag"
 exit "$rc"
