@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libmmio_shm internals: the handle's body and the one place where a
+ * failed system call becomes a negative errno.
+ */
+#ifndef MMIO_SHM_INTERNAL_H
+#define MMIO_SHM_INTERNAL_H
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "mmio_shm.h"
+
+/* one mapping made through a handle, kept to check unmap and sync */
+struct mmio_shm_mapping {
+	void *addr;			/* what mmap() returned */
+	size_t length;			/* what it was given */
+	struct mmio_shm_mapping *next;	/* the next newer mapping */
+};
+
+/*
+ * The handle. Everything but the mapping list is set by open and never
+ * changes, so it is read without a lock; the list is protected by @lock.
+ * The body lives here rather than in handle.c because map.c, control.c
+ * and doorbell.c, the handle's other methods, use it too.
+ */
+struct mmio_shm {
+	int fd;				/* owned: closed by mmio_shm_close() */
+	bool is_device;			/* an mmio_shm char device, not a file */
+	bool writable;			/* opened O_RDWR */
+	size_t page_size;		/* sysconf(_SC_PAGESIZE) at open */
+	pthread_mutex_t lock;		/* protects @maps */
+	struct mmio_shm_mapping *maps;	/* protected by @lock */
+};
+
+/*
+ * Turns a system call's result into the library's convention: the value
+ * itself when it succeeded, -errno when it returned a negative value.
+ */
+static inline int mmio_shm_sysret(long ret)
+{
+	if (ret >= 0)
+		return (int)ret;
+	return errno > 0 ? -errno : -EIO;
+}
+
+/*
+ * ioctl() on the device; -ENOTTY without a system call when the handle is
+ * a file, which has none of the device's commands.
+ */
+int mmio_shm_dev_ioctl(struct mmio_shm *shm, unsigned long cmd, void *arg);
+
+/* unmaps every mapping left in the list (at close) */
+int mmio_shm_unmap_all(struct mmio_shm *shm);
+
+#endif /* MMIO_SHM_INTERNAL_H */
