@@ -383,29 +383,53 @@ TEST_F(dev, resize_racing_mmap_never_strands_a_mapping)
 	TH_LOG("resizes: %d done, %d refused busy", done, busy);
 }
 
-/* write() racing a shrinking resize never grows the buffer back */
-TEST_F(dev, resize_racing_write_never_grows_the_buffer)
+/*
+ * write() racing a shrinking resize never puts data past the new end: a
+ * writer keeps large writes to the upper half in flight while the buffer
+ * shrinks to the lower half. Once the writer is stopped and the buffer
+ * grown back, the upper half must read as zeroes; a write that slipped
+ * past the shrink would have left its bytes there.
+ */
+TEST_F(dev, resize_racing_write_leaves_nothing_past_the_end)
 {
+	size_t half = self->size / 2;
+	char *buf = malloc(half);
+	int i, st, dirty = 0;
 	pid_t pid;
-	int i;
 
+	ASSERT_NE(NULL, buf);
 	pid = fork_child();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
 		int fd = open(shm_dev_path(), O_RDWR);
-		char b[64] = "w";
 
-		for (i = 0; i < 2000; i++)
-			(void)!pwrite(fd, b, sizeof(b), self->size - sizeof(b));
-		_exit(0);
+		memset(buf, 'W', half);
+		for (;;)
+			(void)!pwrite(fd, buf, half, half);
 	}
-	for (i = 0; i < 400; i++) {
-		ASSERT_EQ(0, shm_resize(self->fd, (i & 1) ? self->size :
-					self->size / 2));
-		ASSERT_EQ((i & 1) ? self->size : self->size / 2,
-			  (size_t)lseek(self->fd, 0, SEEK_END));
+	for (i = 0; i < 200 && !dirty; i++) {
+		size_t off;
+
+		usleep(500);
+		ASSERT_EQ(0, shm_resize(self->fd, half));
+		/* a stopped task has no write in flight */
+		ASSERT_EQ(0, kill(pid, SIGSTOP));
+		ASSERT_EQ(pid, waitpid(pid, &st, WUNTRACED));
+		ASSERT_EQ(0, shm_resize(self->fd, self->size));
+		ASSERT_EQ((ssize_t)half, pread(self->fd, buf, half, half));
+		for (off = 0; off < half; off++)
+			if (buf[off]) {
+				dirty = 1;
+				TH_LOG("round %d: byte %zu past the end is %#x",
+				       i, half + off, buf[off]);
+				break;
+			}
+		ASSERT_EQ(0, kill(pid, SIGCONT));
 	}
-	EXPECT_EQ(0, wait_child(pid));
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	free(buf);
+	EXPECT_EQ(0, dirty);
 	EXPECT_EQ(self->size, shm_size(self->fd));
 }
 
