@@ -39,12 +39,14 @@ trap 'cleanup; exit 130' INT TERM
 # The watchdog keeps no stdout/stderr open: a reader of our output (tee,
 # a pipe) must see EOF as soon as the guest is done, not when it expires.
 flag=$(mktemp)
+# A sleep killed early (the guest finished) fails, and nothing else runs.
 (
-	sleep "$TIMEOUT"
-	echo timeout >"$flag"
-	kill -TERM -- "-$vm"
-	sleep 5
-	kill -KILL -- "-$vm"
+	sleep "$TIMEOUT" && {
+		echo timeout >"$flag"
+		kill -TERM -- "-$vm"
+		sleep 5
+		kill -KILL -- "-$vm"
+	}
 ) >/dev/null 2>&1 &
 watchdog=$!
 

@@ -26,7 +26,7 @@ FIXTURE_SETUP(run)
 
 	fd = open(shm_dev_path(), O_RDWR);
 	if (fd < 0)
-		SKIP(return, "cannot open %s: %s", shm_dev_path(), strerror(errno));
+		SETUP_SKIP("cannot open %s: %s", shm_dev_path(), strerror(errno));
 	self->size = shm_size(fd);
 	ASSERT_EQ(0, ioctl(fd, MMIO_SHM_IOC_ZERO));
 	close(fd);

@@ -23,7 +23,7 @@ FIXTURE_SETUP(dev)
 {
 	self->fd = open(shm_dev_path(), O_RDWR);
 	if (self->fd < 0)
-		SKIP(return, "cannot open %s: %s", shm_dev_path(), strerror(errno));
+		SETUP_SKIP("cannot open %s: %s", shm_dev_path(), strerror(errno));
 	self->size = shm_size(self->fd);
 	ASSERT_LT(0, self->size);
 	self->ps = page_size();

@@ -89,7 +89,7 @@ FIXTURE(mod) {
 FIXTURE_SETUP(mod)
 {
 	if (!getenv("MMIO_SHM_KO"))
-		SKIP(return, "MMIO_SHM_KO not set");
+		SETUP_SKIP("MMIO_SHM_KO not set");
 	self->ps = page_size();
 	if (!loaded())
 		ASSERT_EQ(0, load(""));

@@ -1,0 +1,740 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Doorbell: MMIO_SHM_IOC_NOTIFY rings a per-device sequence number and wakes
+ * every waiter; MMIO_SHM_IOC_WAIT sleeps until the sequence passes a value;
+ * poll() and epoll report a file readable while the device's sequence
+ * differs from the one that file last collected with a wait.
+ *
+ * Policy observed in kernel/fops.c and checked here: the doorbell is not
+ * part of the buffer, so NOTIFY and WAIT work on any open file, O_RDONLY
+ * included (only RESIZE and ZERO, which change the buffer, need FMODE_WRITE).
+ * A signal always ends a wait with EINTR, SA_RESTART or not: the kernel
+ * turns -ERESTARTSYS into -EINTR because a relative timeout cannot be
+ * restarted as is.
+ *
+ * The tests assume nothing else rings the device while they run (the suite
+ * runs one test at a time), so sequence numbers are checked exactly.
+ */
+#define _GNU_SOURCE
+#include <poll.h>
+#include <sys/epoll.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
+
+#include "helpers.h"
+#include "kselftest_harness.h"
+
+/* how long anything may take to wake up in a slow guest */
+#define WAKE_MS		10000
+#define NSEC_PER_MSEC	1000000ULL
+
+FIXTURE(dev) {
+	int fd;		/* the device, opened O_RDWR */
+	long ps;	/* page size */
+};
+
+FIXTURE_SETUP(dev)
+{
+	self->ps = page_size();
+	self->fd = open(shm_dev_path(), O_RDWR);
+	/*
+	 * The 6.1 harness runs the test body even after SKIP() in setup;
+	 * exit status 255 is what it reports as a skip, so end here.
+	 */
+	if (self->fd < 0)
+		SKIP(_exit(255), "cannot open %s: %s", shm_dev_path(),
+		     strerror(errno));
+}
+
+FIXTURE_TEARDOWN(dev)
+{
+	if (self->fd >= 0)
+		close(self->fd);
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* the device's sequence number as MMIO_SHM_IOC_INFO reports it, or -1 */
+static uint64_t cur_seq(int fd)
+{
+	struct mmio_shm_info info;
+
+	if (shm_info(fd, &info))
+		return (uint64_t)-1;
+	return info.seq;
+}
+
+/*
+ * True once @pid sleeps (state S) inside system call @nr, as
+ * /proc/PID/syscall shows; false if it exits or has not slept there after
+ * WAKE_MS. Where that file cannot be read, a sleeping task is taken as
+ * sleeping in the call.
+ */
+static int wait_blocked_in(pid_t pid, long nr)
+{
+	uint64_t end = now_ns() + WAKE_MS * NSEC_PER_MSEC;
+	char path[64], buf[256];
+
+	for (; now_ns() < end; usleep(1000)) {
+		char *p, state;
+		long seen;
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+		f = fopen(path, "r");
+		if (!f)
+			return 0;
+		p = fgets(buf, sizeof(buf), f);
+		fclose(f);
+		p = p ? strrchr(buf, ')') : NULL;
+		if (!p || sscanf(p, ") %c", &state) != 1)
+			continue;
+		if (state == 'Z' || state == 'X')
+			return 0;
+		if (state != 'S')
+			continue;
+
+		snprintf(path, sizeof(path), "/proc/%d/syscall", pid);
+		f = fopen(path, "r");
+		if (!f)
+			return 1;
+		seen = -2;
+		if (fscanf(f, "%ld", &seen) != 1)
+			seen = -2;
+		fclose(f);
+		if (seen == nr)
+			return 1;
+	}
+	return 0;
+}
+
+#ifdef SYS_poll
+#define POLL_NR		SYS_poll
+#else
+#define POLL_NR		SYS_ppoll
+#endif
+#ifdef SYS_epoll_wait
+#define EPOLL_WAIT_NR	SYS_epoll_wait
+#else
+#define EPOLL_WAIT_NR	SYS_epoll_pwait
+#endif
+
+static volatile sig_atomic_t nr_usr1, nr_usr2;
+
+static void on_usr1(int sig)
+{
+	nr_usr1++;
+}
+
+static void on_usr2(int sig)
+{
+	nr_usr2++;
+}
+
+static int set_handler(int sig, void (*fn)(int), int flags)
+{
+	struct sigaction sa = { .sa_handler = fn, .sa_flags = flags };
+
+	sigemptyset(&sa.sa_mask);
+	return sigaction(sig, &sa, NULL);
+}
+
+/* rings the doorbell through a file of its own, as another process would */
+static uint64_t notify_from_own_fd(void)
+{
+	int fd = open(shm_dev_path(), O_RDWR);
+	uint64_t seq;
+
+	if (fd < 0)
+		return (uint64_t)-1;
+	seq = shm_notify(fd);
+	close(fd);
+	return seq;
+}
+
+/* a child that rings the doorbell once, through its own file, and exits */
+static int notify_in_child(void)
+{
+	pid_t pid = fork_child();
+
+	if (pid < 0)
+		return -1;
+	if (pid == 0)
+		_exit(notify_from_own_fd() == (uint64_t)-1 ? 1 : 0);
+	return wait_child(pid);
+}
+
+enum poke { POKE_NOTIFY, POKE_SIGNAL };
+
+/*
+ * Forks a child that waits until this process sleeps in system call @nr,
+ * then pokes it: rings the doorbell through its own file, or sends SIGUSR1.
+ * If this process has not closed *@done_fd WAKE_MS later (it did not wake),
+ * the child sends SIGUSR2 so that a broken wake-up fails the test instead of
+ * hanging it. Exit status: 0 ok, 1 this process never slept in @nr,
+ * 2 the poke failed, 3 the rescue signal was needed.
+ */
+static pid_t start_poker(long nr, enum poke what, int *done_fd)
+{
+	pid_t parent = getpid();
+	struct pollfd p;
+	int pfd[2];
+	pid_t pid;
+
+	if (pipe(pfd))
+		return -1;
+	pid = fork_child();
+	if (pid != 0) {
+		close(pfd[0]);
+		*done_fd = pfd[1];
+		return pid;
+	}
+
+	close(pfd[1]);
+	p = (struct pollfd){ .fd = pfd[0], .events = POLLIN };
+	if (!wait_blocked_in(parent, nr)) {
+		kill(parent, SIGUSR2);
+		_exit(1);
+	}
+	if (what == POKE_NOTIFY ? notify_from_own_fd() == (uint64_t)-1 :
+				  kill(parent, SIGUSR1) != 0) {
+		kill(parent, SIGUSR2);
+		_exit(2);
+	}
+	if (poll(&p, 1, WAKE_MS) != 1) {
+		kill(parent, SIGUSR2);
+		_exit(3);
+	}
+	_exit(0);
+}
+
+/* Every NOTIFY returns the sequence after it, one more than before. */
+TEST_F(dev, notify_returns_increasing_seq)
+{
+	uint64_t before = cur_seq(self->fd), a, b;
+
+	ASSERT_NE((uint64_t)-1, before);
+	a = shm_notify(self->fd);
+	ASSERT_EQ(before + 1, a);
+	b = shm_notify(self->fd);
+	ASSERT_EQ(a + 1, b);
+	ASSERT_EQ(b, cur_seq(self->fd));
+}
+
+/* The sysfs attribute doorbell_seq shows the sequence NOTIFY returned. */
+TEST_F(dev, sysfs_doorbell_seq_matches_notify)
+{
+	long long seen = sysfs_read_num(shm_dev_name(), "doorbell_seq");
+	uint64_t seq;
+
+	if (seen < 0)
+		SKIP(return, "no /sys/class/misc/%s/doorbell_seq", shm_dev_name());
+	ASSERT_EQ(cur_seq(self->fd), (uint64_t)seen);
+	seq = shm_notify(self->fd);
+	ASSERT_NE((uint64_t)-1, seq);
+	ASSERT_EQ(seq, (uint64_t)sysfs_read_num(shm_dev_name(), "doorbell_seq"));
+}
+
+/* WAIT for a sequence already passed returns 0 at once, even "forever". */
+TEST_F(dev, wait_below_current_seq_returns_at_once)
+{
+	uint64_t seq = shm_notify(self->fd), seen;
+
+	ASSERT_NE((uint64_t)-1, seq);
+	ASSERT_EQ(0, shm_wait(self->fd, seq - 1, MMIO_SHM_WAIT_FOREVER, &seen));
+	ASSERT_EQ(seq, seen);
+	ASSERT_EQ(0, shm_wait(self->fd, seq - 1, 0, &seen));
+	ASSERT_EQ(seq, seen);
+	ASSERT_EQ(0, shm_wait(self->fd, 0, 1, &seen));
+	ASSERT_EQ(seq, seen);
+}
+
+/* WAIT with timeout 0 and nothing new fails at once with ETIMEDOUT. */
+TEST_F(dev, wait_zero_timeout_nothing_new_fails_etimedout)
+{
+	uint64_t seq = cur_seq(self->fd), seen;
+
+	ASSERT_EQ(-1, shm_wait(self->fd, seq, 0, &seen));
+	ASSERT_EQ(ETIMEDOUT, errno);
+	ASSERT_EQ(seq, seen);
+	/* waiting for a sequence beyond the current one is no different */
+	ASSERT_EQ(-1, shm_wait(self->fd, seq + 5, 0, &seen));
+	ASSERT_EQ(ETIMEDOUT, errno);
+	ASSERT_EQ(seq, seen);
+}
+
+/* WAIT with a 50 ms timeout sleeps at least 50 ms, then ETIMEDOUT. */
+TEST_F(dev, wait_short_timeout_sleeps_at_least_the_timeout)
+{
+	const uint64_t timeout = 50 * NSEC_PER_MSEC;
+	uint64_t seq = cur_seq(self->fd), seen, start, took;
+
+	start = now_ns();
+	ASSERT_EQ(-1, shm_wait(self->fd, seq, timeout, &seen));
+	ASSERT_EQ(ETIMEDOUT, errno);
+	took = now_ns() - start;
+	ASSERT_EQ(seq, seen);
+	/* only the lower bound: a loaded guest may oversleep a lot */
+	ASSERT_LE(timeout, took);
+}
+
+/* Another process's NOTIFY wakes a WAIT that has no timeout. */
+TEST_F(dev, notify_from_child_wakes_forever_wait)
+{
+	uint64_t seq = cur_seq(self->fd), seen = 0;
+	int done, ret, err;
+	pid_t pid;
+
+	nr_usr2 = 0;
+	ASSERT_EQ(0, set_handler(SIGUSR2, on_usr2, 0));
+	pid = start_poker(SYS_ioctl, POKE_NOTIFY, &done);
+	ASSERT_LT(0, pid);
+	ret = shm_wait(self->fd, seq, MMIO_SHM_WAIT_FOREVER, &seen);
+	err = errno;
+	close(done);
+	ASSERT_EQ(0, wait_child(pid));
+	ASSERT_EQ(0, nr_usr2);
+	ASSERT_EQ(0, ret) TH_LOG("wait failed: %s", strerror(err));
+	ASSERT_EQ(seq + 1, seen);
+}
+
+FIXTURE(sig) {
+	int fd;		/* the device, opened O_RDWR */
+};
+
+FIXTURE_VARIANT(sig) {
+	int sa_flags;	/* sa_flags of the SIGUSR1 handler */
+};
+
+FIXTURE_VARIANT_ADD(sig, no_restart) {
+	.sa_flags = 0,
+};
+
+FIXTURE_VARIANT_ADD(sig, sa_restart) {
+	.sa_flags = SA_RESTART,
+};
+
+FIXTURE_SETUP(sig)
+{
+	self->fd = open(shm_dev_path(), O_RDWR);
+	if (self->fd < 0)
+		SKIP(_exit(255), "cannot open %s: %s", shm_dev_path(),
+		     strerror(errno));
+}
+
+FIXTURE_TEARDOWN(sig)
+{
+	if (self->fd >= 0)
+		close(self->fd);
+}
+
+/* A caught signal ends a WAIT without timeout with EINTR, SA_RESTART or not. */
+TEST_F(sig, signal_interrupts_forever_wait_with_eintr)
+{
+	uint64_t seq = cur_seq(self->fd), seen = 0;
+	int done, ret, err;
+	pid_t pid;
+
+	nr_usr1 = 0;
+	nr_usr2 = 0;
+	ASSERT_EQ(0, set_handler(SIGUSR1, on_usr1, variant->sa_flags));
+	ASSERT_EQ(0, set_handler(SIGUSR2, on_usr2, 0));
+	pid = start_poker(SYS_ioctl, POKE_SIGNAL, &done);
+	ASSERT_LT(0, pid);
+	ret = shm_wait(self->fd, seq, MMIO_SHM_WAIT_FOREVER, &seen);
+	err = errno;
+	close(done);
+	ASSERT_EQ(0, wait_child(pid));
+	ASSERT_EQ(1, nr_usr1);
+	ASSERT_EQ(0, nr_usr2);
+	ASSERT_EQ(-1, ret);
+	ASSERT_EQ(EINTR, err);
+	/* cur_seq is written back even for an interrupted wait */
+	ASSERT_EQ(seq, seen);
+}
+
+/* A fresh file is not readable, even when the doorbell rang before it opened. */
+TEST_F(dev, poll_fresh_fd_is_not_readable)
+{
+	struct pollfd p;
+	int fd;
+
+	ASSERT_NE((uint64_t)-1, shm_notify(self->fd));
+	fd = open(shm_dev_path(), O_RDWR);
+	ASSERT_LE(0, fd);
+	p = (struct pollfd){ .fd = fd, .events = POLLIN, .revents = -1 };
+	ASSERT_EQ(0, poll(&p, 1, 0));
+	ASSERT_EQ(0, p.revents);
+	close(fd);
+}
+
+/* poll(): POLLIN after another process rings, and not after WAIT collects it. */
+TEST_F(dev, poll_readable_after_notify_until_wait_collects)
+{
+	uint64_t seq = cur_seq(self->fd), seen;
+	struct pollfd p = { .fd = self->fd, .events = POLLIN };
+
+	ASSERT_EQ(0, poll(&p, 1, 0));
+	ASSERT_EQ(0, notify_in_child());
+	p.revents = -1;
+	ASSERT_EQ(1, poll(&p, 1, 0));
+	ASSERT_EQ(POLLIN, p.revents);
+	/* still readable until collected */
+	p.revents = -1;
+	ASSERT_EQ(1, poll(&p, 1, 0));
+	ASSERT_EQ(POLLIN, p.revents);
+
+	ASSERT_EQ(0, shm_wait(self->fd, seq, 0, &seen));
+	ASSERT_EQ(seq + 1, seen);
+	p.revents = -1;
+	ASSERT_EQ(0, poll(&p, 1, 0));
+	ASSERT_EQ(0, p.revents);
+}
+
+/* Readiness is per open file: collecting on one file leaves another readable. */
+TEST_F(dev, poll_readiness_is_per_open_file)
+{
+	struct pollfd p[2];
+	uint64_t seq = cur_seq(self->fd), seen;
+	int fd2 = open(shm_dev_path(), O_RDONLY);
+
+	ASSERT_LE(0, fd2);
+	ASSERT_EQ(0, notify_in_child());
+	ASSERT_EQ(0, shm_wait(self->fd, seq, 0, &seen));
+	p[0] = (struct pollfd){ .fd = self->fd, .events = POLLIN, .revents = -1 };
+	p[1] = (struct pollfd){ .fd = fd2, .events = POLLIN, .revents = -1 };
+	ASSERT_EQ(1, poll(p, 2, 0));
+	ASSERT_EQ(0, p[0].revents);
+	ASSERT_EQ(POLLIN, p[1].revents);
+	close(fd2);
+}
+
+/* A poll() that sleeps is woken by another process's NOTIFY. */
+TEST_F(dev, blocked_poll_is_woken_by_notify)
+{
+	struct pollfd p = { .fd = self->fd, .events = POLLIN, .revents = -1 };
+	int done, ret, err;
+	pid_t pid;
+
+	nr_usr2 = 0;
+	ASSERT_EQ(0, set_handler(SIGUSR2, on_usr2, 0));
+	pid = start_poker(POLL_NR, POKE_NOTIFY, &done);
+	ASSERT_LT(0, pid);
+	ret = poll(&p, 1, 2 * WAKE_MS);
+	err = errno;
+	close(done);
+	ASSERT_EQ(0, wait_child(pid));
+	ASSERT_EQ(0, nr_usr2);
+	ASSERT_EQ(1, ret) TH_LOG("poll: %s", ret < 0 ? strerror(err) : "timeout");
+	ASSERT_EQ(POLLIN, p.revents);
+}
+
+/* epoll, level-triggered: a sleeping epoll_wait() wakes on NOTIFY, and the
+ * file stays ready until a WAIT collects the sequence. */
+TEST_F(dev, epoll_level_triggered_ready_until_wait_collects)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = 42 };
+	uint64_t seq = cur_seq(self->fd), seen;
+	int ep, done, ret, err;
+	pid_t pid;
+
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	ASSERT_LE(0, ep);
+	ASSERT_EQ(0, epoll_ctl(ep, EPOLL_CTL_ADD, self->fd, &ev));
+	ASSERT_EQ(0, epoll_wait(ep, &ev, 1, 0));
+
+	nr_usr2 = 0;
+	ASSERT_EQ(0, set_handler(SIGUSR2, on_usr2, 0));
+	pid = start_poker(EPOLL_WAIT_NR, POKE_NOTIFY, &done);
+	ASSERT_LT(0, pid);
+	memset(&ev, POISON, sizeof(ev));
+	ret = epoll_wait(ep, &ev, 1, 2 * WAKE_MS);
+	err = errno;
+	close(done);
+	ASSERT_EQ(0, wait_child(pid));
+	ASSERT_EQ(0, nr_usr2);
+	ASSERT_EQ(1, ret) TH_LOG("epoll_wait: %s", ret < 0 ? strerror(err) : "timeout");
+	ASSERT_EQ(EPOLLIN, ev.events);
+	ASSERT_EQ(42, ev.data.u64);
+
+	/* level-triggered: reported again while nothing collected it */
+	memset(&ev, POISON, sizeof(ev));
+	ASSERT_EQ(1, epoll_wait(ep, &ev, 1, 0));
+	ASSERT_EQ(EPOLLIN, ev.events);
+
+	ASSERT_EQ(0, shm_wait(self->fd, seq, 0, &seen));
+	ASSERT_EQ(seq + 1, seen);
+	ASSERT_EQ(0, epoll_wait(ep, &ev, 1, 0));
+	close(ep);
+}
+
+/* epoll, edge-triggered: each NOTIFY is reported once, not again until
+ * the next one. */
+TEST_F(dev, epoll_edge_triggered_reports_each_notify_once)
+{
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLET, .data.u64 = 7 };
+	int ep;
+
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	ASSERT_LE(0, ep);
+	ASSERT_EQ(0, epoll_ctl(ep, EPOLL_CTL_ADD, self->fd, &ev));
+	ASSERT_EQ(0, epoll_wait(ep, &ev, 1, 0));
+
+	ASSERT_EQ(0, notify_in_child());
+	memset(&ev, POISON, sizeof(ev));
+	ASSERT_EQ(1, epoll_wait(ep, &ev, 1, WAKE_MS));
+	ASSERT_EQ(EPOLLIN, ev.events);
+	ASSERT_EQ(7, ev.data.u64);
+	/* still readable, but no new edge */
+	ASSERT_EQ(0, epoll_wait(ep, &ev, 1, 0));
+
+	ASSERT_EQ(0, notify_in_child());
+	memset(&ev, POISON, sizeof(ev));
+	ASSERT_EQ(1, epoll_wait(ep, &ev, 1, WAKE_MS));
+	ASSERT_EQ(EPOLLIN, ev.events);
+	ASSERT_EQ(0, epoll_wait(ep, &ev, 1, 0));
+	close(ep);
+}
+
+/*
+ * One NOTIFY wakes every sleeper at once: WAITs on separate files, a poll()
+ * and an epoll_wait(), each in its own process. Each checks it saw exactly
+ * one ring.
+ */
+TEST_F(dev, one_notify_wakes_every_waiter)
+{
+	enum { NR_IOCTL = 3, NR_WAITERS = NR_IOCTL + 2 };
+	static const long nr[NR_WAITERS] = {
+		SYS_ioctl, SYS_ioctl, SYS_ioctl, POLL_NR, EPOLL_WAIT_NR,
+	};
+	uint64_t seq = cur_seq(self->fd);
+	pid_t pids[NR_WAITERS];
+	int i;
+
+	for (i = 0; i < NR_WAITERS; i++) {
+		pids[i] = fork_child();
+		ASSERT_LE(0, pids[i]);
+		if (pids[i] == 0) {
+			int fd = open(shm_dev_path(), O_RDONLY);
+			struct epoll_event ev = { .events = EPOLLIN };
+			struct pollfd p = { .fd = fd, .events = POLLIN };
+			uint64_t seen = 0;
+			int ep;
+
+			if (fd < 0)
+				_exit(10);
+			if (nr[i] == SYS_ioctl) {
+				if (shm_wait(fd, seq, WAKE_MS * NSEC_PER_MSEC, &seen))
+					_exit(11);
+				_exit(seen == seq + 1 ? 0 : 12);
+			}
+			if (nr[i] == POLL_NR)
+				_exit(poll(&p, 1, WAKE_MS) == 1 &&
+				      p.revents == POLLIN ? 0 : 13);
+			ep = epoll_create1(0);
+			if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev))
+				_exit(14);
+			_exit(epoll_wait(ep, &ev, 1, WAKE_MS) == 1 &&
+			      ev.events == EPOLLIN ? 0 : 15);
+		}
+	}
+	for (i = 0; i < NR_WAITERS; i++)
+		ASSERT_TRUE(wait_blocked_in(pids[i], nr[i]));
+	ASSERT_EQ(seq + 1, shm_notify(self->fd));
+	for (i = 0; i < NR_WAITERS; i++)
+		EXPECT_EQ(0, wait_child(pids[i])) TH_LOG("waiter %d", i);
+	ASSERT_EQ(seq + 1, cur_seq(self->fd));
+}
+
+/* NOTIFY and WAIT refuse non-zero flags with EINVAL; nothing rings. */
+TEST_F(dev, nonzero_flags_fail_einval)
+{
+	uint64_t seq = cur_seq(self->fd);
+	struct mmio_shm_notify n;
+	struct mmio_shm_wait w;
+
+	memset(&n, POISON, sizeof(n));
+	n.size = sizeof(n);
+	n.flags = 1;
+	ASSERT_EQ(-1, ioctl(self->fd, MMIO_SHM_IOC_NOTIFY, &n));
+	ASSERT_EQ(EINVAL, errno);
+
+	memset(&w, 0, sizeof(w));
+	w.size = sizeof(w);
+	w.flags = 0x80000000u;
+	w.seq = seq - 1;
+	ASSERT_EQ(-1, ioctl(self->fd, MMIO_SHM_IOC_WAIT, &w));
+	ASSERT_EQ(EINVAL, errno);
+	ASSERT_EQ(seq, cur_seq(self->fd));
+}
+
+/* A size field smaller than the struct fails with EINVAL; nothing rings. */
+TEST_F(dev, size_smaller_than_struct_fails_einval)
+{
+	uint64_t seq = cur_seq(self->fd);
+	struct mmio_shm_notify n;
+	struct mmio_shm_wait w;
+	uint32_t sizes[] = { 0, 4, sizeof(n) - 1 };
+	unsigned int i;
+
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		memset(&n, 0, sizeof(n));
+		n.size = sizes[i];
+		ASSERT_EQ(-1, ioctl(self->fd, MMIO_SHM_IOC_NOTIFY, &n));
+		ASSERT_EQ(EINVAL, errno);
+	}
+	memset(&w, 0, sizeof(w));
+	w.size = sizeof(w) - 8;	/* without cur_seq */
+	w.seq = seq - 1;
+	ASSERT_EQ(-1, ioctl(self->fd, MMIO_SHM_IOC_WAIT, &w));
+	ASSERT_EQ(EINVAL, errno);
+	ASSERT_EQ(seq, cur_seq(self->fd));
+}
+
+/* A longer struct from a newer caller is accepted when the extra bytes are
+ * zero and refused with E2BIG when they are not; the kernel writes back
+ * only the part it knows. */
+TEST_F(dev, larger_size_needs_zero_tail_else_e2big)
+{
+	struct {
+		struct mmio_shm_wait w;
+		uint64_t tail[2];
+	} bigw;
+	struct {
+		struct mmio_shm_notify n;
+		uint64_t tail[3];
+	} bign;
+	uint64_t seq = cur_seq(self->fd);
+
+	memset(&bign, 0, sizeof(bign));
+	bign.n.size = sizeof(bign);
+	bign.tail[2] = 1;
+	ASSERT_EQ(-1, ioctl(self->fd, MMIO_SHM_IOC_NOTIFY, &bign));
+	ASSERT_EQ(E2BIG, errno);
+	ASSERT_EQ(seq, cur_seq(self->fd));
+
+	bign.tail[2] = 0;
+	bign.n.seq = (uint64_t)-1;
+	ASSERT_EQ(0, ioctl(self->fd, MMIO_SHM_IOC_NOTIFY, &bign));
+	ASSERT_EQ(seq + 1, bign.n.seq);
+	ASSERT_EQ(0, bign.tail[0] | bign.tail[1] | bign.tail[2]);
+
+	memset(&bigw, 0, sizeof(bigw));
+	bigw.w.size = sizeof(bigw);
+	bigw.w.seq = seq;
+	bigw.tail[0] = 0x100;
+	ASSERT_EQ(-1, ioctl(self->fd, MMIO_SHM_IOC_WAIT, &bigw));
+	ASSERT_EQ(E2BIG, errno);
+
+	bigw.tail[0] = 0;
+	bigw.w.cur_seq = (uint64_t)-1;
+	ASSERT_EQ(0, ioctl(self->fd, MMIO_SHM_IOC_WAIT, &bigw));
+	ASSERT_EQ(seq + 1, bigw.w.cur_seq);
+	ASSERT_EQ(0, bigw.tail[0] | bigw.tail[1]);
+}
+
+/* A size beyond a page fails with E2BIG even when every byte past the
+ * struct is zero. */
+TEST_F(dev, size_beyond_a_page_fails_e2big)
+{
+	uint64_t seq = cur_seq(self->fd);
+	struct mmio_shm_notify *n;
+
+	n = calloc(1, 2 * self->ps);
+	ASSERT_NE(NULL, n);
+	n->size = self->ps + 8;
+	ASSERT_EQ(-1, ioctl(self->fd, MMIO_SHM_IOC_NOTIFY, n));
+	ASSERT_EQ(E2BIG, errno);
+	ASSERT_EQ(seq, cur_seq(self->fd));
+	free(n);
+}
+
+/* Bad argument pointers fail with EFAULT, and a NOTIFY that could not read
+ * its argument does not ring. */
+TEST_F(dev, bad_pointer_fails_efault)
+{
+	uint64_t seq = cur_seq(self->fd);
+	void *bad[] = { NULL, (void *)8, (void *)-4096L };
+	struct mmio_shm_notify *n;
+	struct mmio_shm_wait *w;
+	unsigned int i;
+	uint8_t *pages;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ASSERT_EQ(-1, ioctl(self->fd, MMIO_SHM_IOC_NOTIFY, bad[i]));
+		ASSERT_EQ(EFAULT, errno);
+		ASSERT_EQ(-1, ioctl(self->fd, MMIO_SHM_IOC_WAIT, bad[i]));
+		ASSERT_EQ(EFAULT, errno);
+	}
+
+	/* the size field is readable, the rest of the struct is not */
+	pages = mmap(NULL, 2 * self->ps, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, pages);
+	ASSERT_EQ(0, mprotect(pages + self->ps, self->ps, PROT_NONE));
+	n = (void *)(pages + self->ps - 8);
+	n->size = sizeof(*n);
+	n->flags = 0;
+	ASSERT_EQ(-1, ioctl(self->fd, MMIO_SHM_IOC_NOTIFY, n));
+	ASSERT_EQ(EFAULT, errno);
+	w = (void *)(pages + self->ps - 8);
+	w->size = sizeof(*w);
+	ASSERT_EQ(-1, ioctl(self->fd, MMIO_SHM_IOC_WAIT, w));
+	ASSERT_EQ(EFAULT, errno);
+	munmap(pages, 2 * self->ps);
+
+	ASSERT_EQ(seq, cur_seq(self->fd));
+}
+
+/* Commands the device does not know fail with ENOTTY. */
+TEST_F(dev, unknown_ioctl_fails_enotty)
+{
+	struct mmio_shm_wait w = { .size = sizeof(w) };
+	struct {
+		struct mmio_shm_notify n;
+		uint64_t more;
+	} big = { .n = { .size = sizeof(big.n) } };
+	int tiocm;
+
+	ASSERT_EQ(-1, ioctl(self->fd, _IO(MMIO_SHM_IOC_MAGIC, 0x7f)));
+	ASSERT_EQ(ENOTTY, errno);
+	ASSERT_EQ(-1, ioctl(self->fd, _IOWR(MMIO_SHM_IOC_MAGIC, 5, struct mmio_shm_wait), &w));
+	ASSERT_EQ(ENOTTY, errno);
+	/* the right number with the wrong size is another command */
+	ASSERT_EQ(-1, ioctl(self->fd, _IOWR(MMIO_SHM_IOC_MAGIC, 3, big), &big));
+	ASSERT_EQ(ENOTTY, errno);
+	/* the right number with the wrong direction too */
+	ASSERT_EQ(-1, ioctl(self->fd, _IOW(MMIO_SHM_IOC_MAGIC, 4, struct mmio_shm_wait), &w));
+	ASSERT_EQ(ENOTTY, errno);
+	/* a terminal ioctl: the device is not a tty */
+	ASSERT_EQ(-1, ioctl(self->fd, TIOCMGET, &tiocm));
+	ASSERT_EQ(ENOTTY, errno);
+	ASSERT_EQ(0, isatty(self->fd));
+}
+
+/* The doorbell is not the buffer: an O_RDONLY file may ring and wait. */
+TEST_F(dev, notify_and_wait_work_on_readonly_fd)
+{
+	int ro = open(shm_dev_path(), O_RDONLY);
+	uint64_t seq, seen;
+
+	ASSERT_LE(0, ro);
+	seq = cur_seq(ro);
+	ASSERT_EQ(seq + 1, shm_notify(ro));
+	ASSERT_EQ(0, shm_wait(ro, seq, 0, &seen));
+	ASSERT_EQ(seq + 1, seen);
+	ASSERT_EQ(seq + 1, cur_seq(self->fd));
+	/* while changing the buffer is refused on it */
+	ASSERT_EQ(-1, ioctl(ro, MMIO_SHM_IOC_ZERO));
+	ASSERT_EQ(EBADF, errno);
+	close(ro);
+}
+
+TEST_HARNESS_MAIN
