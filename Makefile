@@ -8,6 +8,8 @@
 #   make bench           benchmarks in the guest, reported as ratios
 #   make vm-shell        a shell in the guest with the module's tree visible
 #   make vm-run CMD=...  one command in the guest
+#   make demo            the device shown step by step in the guest (HOST=1:
+#                        on this machine, as root)
 #   make install         module, library, tool, headers, man pages, udev rules
 #   make uninstall       remove what install put in place
 #
@@ -55,12 +57,37 @@ bench: vm-prepare
 		tests/vm.sh "$$VMLINUZ" 900 $(BUILD) \
 		"insmod $(BUILD)/kmod/$(KERNEL)/mmio_shm.ko && $(BUILD)/bench/mmio_shm_bench"
 
+# the device shown step by step (tests/demo.sh): in the KERNEL guest, or
+# with HOST=1 on this machine's own kernel, as root, where modules load
+ifeq ($(HOST),1)
+demo:
+	@test "$$(id -u)" = 0 || { echo "demo HOST=1: run as root (it loads the module)"; exit 1; }
+	@test -e /proc/modules || { echo "demo HOST=1: this kernel cannot load modules: use make demo"; exit 1; }
+	@test -d /lib/modules/$$(uname -r)/build || \
+		{ echo "demo HOST=1: install linux-headers-$$(uname -r)"; exit 1; }
+	@tests/build-module.sh /lib/modules/$$(uname -r)/build $(BUILD)/kmod/host
+	@$(MAKE) -s -C user O=$(BUILD)/user >/dev/null
+	@tests/demo.sh $(BUILD)/kmod/host/mmio_shm.ko $(BUILD)/user
+else
+demo:
+	@tests/deps.sh $(BUILD)
+	@eval "$$(tests/kernels.sh $(KERNEL) $(BUILD))" && \
+		tests/build-module.sh "$$KDIR" $(BUILD)/kmod/$(KERNEL) "$$KMAKE"
+	@$(MAKE) -s -C user O=$(BUILD)/user >/dev/null
+	@eval "$$(tests/kernels.sh $(KERNEL) $(BUILD))" && \
+		echo "booting Linux $(KERNEL) in QEMU ($$VMLINUZ)..." && \
+		tests/vm.sh "$$VMLINUZ" 600 $(BUILD) \
+		"$(CURDIR)/tests/demo.sh $(BUILD)/kmod/$(KERNEL)/mmio_shm.ko $(BUILD)/user"
+endif
+
 # install/uninstall: DESTDIR stages a package (then no depmod, no group, no
 # udev reload: the package's scripts do that); PREFIX is where user/ puts
 # the library, tool, headers and man pages. udev and systemd-sysusers read
 # both /usr/lib and /usr/local/lib, so the rules follow PREFIX too. The
-# module goes to /lib/modules/<release of KDIR>/$(INSTALL_MOD_DIR).
+# module goes to /lib/modules/<release of KDIR>/$(INSTALL_MOD_DIR);
+# INSTALL_MODULE=no leaves it out, for a module that DKMS installs.
 PREFIX ?= /usr/local
+INSTALL_MODULE ?= yes
 INSTALL_MOD_DIR ?= extra
 UDEVRULESDIR ?= $(PREFIX)/lib/udev/rules.d
 SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
@@ -70,17 +97,23 @@ EXAMPLESDIR ?= $(PREFIX)/share/doc/mmio_shm/examples
 KREL = $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"/\1/p' $(KDIR)/include/generated/utsrelease.h 2>/dev/null)
 MODDEST = $(DESTDIR)/lib/modules/$(KREL)/$(INSTALL_MOD_DIR)
 
-install: module user
+install: $(if $(filter no,$(INSTALL_MODULE)),,module) user
+ifneq ($(INSTALL_MODULE),no)
 	@test -n "$(KREL)" || { echo "install: no kernel release in KDIR=$(KDIR)"; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) \
 		INSTALL_MOD_DIR=$(INSTALL_MOD_DIR) DEPMOD=true modules_install
+endif
 	$(MAKE) -C user O=$(BUILD)/user PREFIX=$(PREFIX) DESTDIR=$(DESTDIR) install
 	install -D -m 0644 udev/70-mmio_shm.rules $(DESTDIR)$(UDEVRULESDIR)/70-mmio_shm.rules
 	install -D -m 0644 udev/mmio_shm.sysusers.conf $(DESTDIR)$(SYSUSERSDIR)/mmio_shm.conf
 	install -D -m 0644 udev/mmio_shm.modprobe.conf $(DESTDIR)$(EXAMPLESDIR)/modprobe.d/mmio_shm.conf
 	install -D -m 0644 udev/mmio_shm.modules-load.conf $(DESTDIR)$(EXAMPLESDIR)/modules-load.d/mmio_shm.conf
 ifeq ($(DESTDIR),)
+ifneq ($(INSTALL_MODULE),no)
 	depmod -a $(KREL)
+endif
+	@# the shared library, found by programs at run time
+	@ldconfig 2>/dev/null || :
 	getent group mmio_shm >/dev/null || \
 		if command -v systemd-sysusers >/dev/null; then \
 			systemd-sysusers $(SYSUSERSDIR)/mmio_shm.conf; \
@@ -93,8 +126,10 @@ endif
 
 # leaves the mmio_shm group: users may still be in it
 uninstall:
+ifneq ($(INSTALL_MODULE),no)
 	@test -n "$(KREL)" || { echo "uninstall: no kernel release in KDIR=$(KDIR)"; exit 1; }
 	rm -f $(MODDEST)/mmio_shm.ko $(MODDEST)/mmio_shm.ko.*
+endif
 	$(MAKE) -C user O=$(BUILD)/user PREFIX=$(PREFIX) DESTDIR=$(DESTDIR) uninstall
 	rm -f $(DESTDIR)$(UDEVRULESDIR)/70-mmio_shm.rules \
 	      $(DESTDIR)$(SYSUSERSDIR)/mmio_shm.conf \
@@ -106,7 +141,9 @@ uninstall:
 		rmdir --ignore-fail-on-non-empty "$(DESTDIR)$$d" 2>/dev/null || :; \
 	done
 ifeq ($(DESTDIR),)
+ifneq ($(INSTALL_MODULE),no)
 	depmod -a $(KREL)
+endif
 	@udevadm control --reload 2>/dev/null || :
 endif
 
@@ -116,4 +153,4 @@ clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	rm -rf $(BUILD)
 
-.PHONY: all module user check vm-prepare vm-shell vm-run bench clean
+.PHONY: all module user check vm-prepare vm-shell vm-run bench demo clean

@@ -55,6 +55,12 @@ static int mmio_shm_buf_populate(struct mmio_shm_buf *buf, pgoff_t first,
 		page = shmem_read_mapping_page(mapping, index);
 		if (IS_ERR(page))
 			return PTR_ERR(page);
+		/*
+		 * A new shmem page is clean until written, and drop_caches
+		 * drops clean page-cache pages however unevictable: dirty
+		 * pages are kept.
+		 */
+		set_page_dirty(page);
 		/* the page cache keeps its own reference */
 		put_page(page);
 		cond_resched();

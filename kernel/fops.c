@@ -202,6 +202,9 @@ static long mmio_shm_ioctl_notify(struct mmio_shm_dev *dev, void __user *uarg)
 		return ret;
 	if (arg.flags)
 		return -EINVAL;
+	/* a ring cannot be taken back: fail on a read-only argument first */
+	if (copy_to_user(uarg, &arg, min_t(size_t, usize, sizeof(arg))))
+		return -EFAULT;
 
 	arg.seq = mmio_shm_doorbell_ring(dev);
 

@@ -14,8 +14,8 @@
  *  - Every VMA holds a reference on the device file it was mapped through
  *    (mmap.c), hence on the module, even after its fd is closed.
  *  - So the module, the devices and their buffers outlive every user:
- *    rmmod fails with EBUSY until the last fd is closed and the last
- *    mapping is gone.
+ *    rmmod fails (EWOULDBLOCK, "in use") until the last fd is closed
+ *    and the last mapping is gone.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -27,6 +27,7 @@
 #include <linux/mutex.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/stringify.h>
 #include <linux/sysfs.h>
 
 #include "mmio_shm.h"
@@ -282,4 +283,5 @@ module_exit(mmio_shm_exit);
 
 MODULE_DESCRIPTION("Shared-memory character device backed by resident page-cache pages");
 MODULE_AUTHOR("The mmio_shm authors");
+MODULE_VERSION(__stringify(MMIO_SHM_VERSION_MAJOR) "." __stringify(MMIO_SHM_VERSION_MINOR));
 MODULE_LICENSE("GPL");

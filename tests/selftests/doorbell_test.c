@@ -688,6 +688,14 @@ TEST_F(dev, bad_pointer_fails_efault)
 	w->size = sizeof(*w);
 	ASSERT_EQ(-1, ioctl(self->fd, MMIO_SHM_IOC_WAIT, w));
 	ASSERT_EQ(EFAULT, errno);
+
+	/* readable but read-only: the result cannot be returned, so no ring */
+	n = (void *)pages;
+	n->size = sizeof(*n);
+	n->flags = 0;
+	ASSERT_EQ(0, mprotect(pages, self->ps, PROT_READ));
+	ASSERT_EQ(-1, ioctl(self->fd, MMIO_SHM_IOC_NOTIFY, n));
+	ASSERT_EQ(EFAULT, errno);
 	munmap(pages, 2 * self->ps);
 
 	ASSERT_EQ(seq, cur_seq(self->fd));

@@ -339,7 +339,7 @@ TEST_F(dev, zero_needs_a_writable_fd)
  * another resizes between two sizes. A resize that slipped under a live
  * mapping would shrink the file below it: the touch would raise SIGBUS.
  */
-TEST_F(dev, resize_racing_mmap_never_strands_a_mapping)
+TEST_F_TIMEOUT(dev, resize_racing_mmap_never_strands_a_mapping, 300)
 {
 	enum { NPROC = 3, ROUNDS = 300 };
 	pid_t pids[NPROC];
@@ -390,7 +390,7 @@ TEST_F(dev, resize_racing_mmap_never_strands_a_mapping)
  * grown back, the upper half must read as zeroes; a write that slipped
  * past the shrink would have left its bytes there.
  */
-TEST_F(dev, resize_racing_write_leaves_nothing_past_the_end)
+TEST_F_TIMEOUT(dev, resize_racing_write_leaves_nothing_past_the_end, 300)
 {
 	size_t half = self->size / 2;
 	char *buf = malloc(half);

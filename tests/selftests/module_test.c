@@ -262,7 +262,7 @@ static const struct bad_param bad_params[] = {
 	{ "mode=rw", EINVAL, "mode" },
 };
 
-TEST_F(mod, bad_parameters_fail_cleanly)
+TEST_F_TIMEOUT(mod, bad_parameters_fail_cleanly, 300)
 {
 	char line[512];
 	size_t i;
@@ -287,7 +287,8 @@ TEST_F(mod, bad_parameters_fail_cleanly)
 }
 
 /* Load, use and unload 100 times: memory returns to where it was. */
-TEST_F(mod, load_unload_100_times_leaks_nothing)
+/* a slow guest needs minutes for 100 cycles, past the default 30 s */
+TEST_F_TIMEOUT(mod, load_unload_100_times_leaks_nothing, 600)
 {
 	long shmem0, unevict0, avail0, shmem1, unevict1, avail1;
 	int i;
@@ -338,12 +339,17 @@ TEST_F(mod, buffer_is_allocated_and_unevictable_at_load)
 	TH_LOG("Shmem +%ld kB, Unevictable +%ld kB for an %ld kB buffer",
 	       meminfo_kb("Shmem") - shmem0,
 	       meminfo_kb("Unevictable") - unevict0, kb);
-	/* before anyone opened, mapped or touched the device */
-	EXPECT_LE(kb, meminfo_kb("Shmem") - shmem0);
-	EXPECT_LE(kb, meminfo_kb("Unevictable") - unevict0);
-	/* and reclaim does not take it away */
+	/*
+	 * Before anyone opened, mapped or touched the device. Unevictable
+	 * lags by the pages still in per-CPU LRU batches, and both counters
+	 * are system-wide, so others' tmpfs files move them a little.
+	 */
+	EXPECT_LE(kb - 256, meminfo_kb("Shmem") - shmem0);
+	EXPECT_LE(kb - 512, meminfo_kb("Unevictable") - unevict0);
+	/* and neither dropping caches nor reclaim takes it away */
 	run_cmd("echo 3 > /proc/sys/vm/drop_caches");
-	EXPECT_LE(kb, meminfo_kb("Unevictable") - unevict0);
+	EXPECT_LE(kb - 256, meminfo_kb("Shmem") - shmem0);
+	EXPECT_LE(kb - 512, meminfo_kb("Unevictable") - unevict0);
 }
 
 TEST_HARNESS_MAIN

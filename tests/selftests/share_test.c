@@ -224,7 +224,7 @@ TEST_F(dev, read_write_and_mmap_are_coherent)
 }
 
 /* Many processes incrementing one counter lose no increment. */
-TEST_F(dev, many_processes_atomic_increments)
+TEST_F_TIMEOUT(dev, many_processes_atomic_increments, 300)
 {
 	enum { NPROC = 8, ITERS = 20000 };
 	uint64_t *ctr;
