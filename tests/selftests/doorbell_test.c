@@ -38,27 +38,14 @@ FIXTURE_SETUP(dev)
 {
 	self->ps = page_size();
 	self->fd = open(shm_dev_path(), O_RDWR);
-	/*
-	 * The 6.1 harness runs the test body even after SKIP() in setup;
-	 * exit status 255 is what it reports as a skip, so end here.
-	 */
 	if (self->fd < 0)
-		SKIP(_exit(255), "cannot open %s: %s", shm_dev_path(),
-		     strerror(errno));
+		SETUP_SKIP("cannot open %s: %s", shm_dev_path(), strerror(errno));
 }
 
 FIXTURE_TEARDOWN(dev)
 {
 	if (self->fd >= 0)
 		close(self->fd);
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
 /* the device's sequence number as MMIO_SHM_IOC_INFO reports it, or -1 */
@@ -69,50 +56,6 @@ static uint64_t cur_seq(int fd)
 	if (shm_info(fd, &info))
 		return (uint64_t)-1;
 	return info.seq;
-}
-
-/*
- * True once @pid sleeps (state S) inside system call @nr, as
- * /proc/PID/syscall shows; false if it exits or has not slept there after
- * WAKE_MS. Where that file cannot be read, a sleeping task is taken as
- * sleeping in the call.
- */
-static int wait_blocked_in(pid_t pid, long nr)
-{
-	uint64_t end = now_ns() + WAKE_MS * NSEC_PER_MSEC;
-	char path[64], buf[256];
-
-	for (; now_ns() < end; usleep(1000)) {
-		char *p, state;
-		long seen;
-		FILE *f;
-
-		snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-		f = fopen(path, "r");
-		if (!f)
-			return 0;
-		p = fgets(buf, sizeof(buf), f);
-		fclose(f);
-		p = p ? strrchr(buf, ')') : NULL;
-		if (!p || sscanf(p, ") %c", &state) != 1)
-			continue;
-		if (state == 'Z' || state == 'X')
-			return 0;
-		if (state != 'S')
-			continue;
-
-		snprintf(path, sizeof(path), "/proc/%d/syscall", pid);
-		f = fopen(path, "r");
-		if (!f)
-			return 1;
-		seen = -2;
-		if (fscanf(f, "%ld", &seen) != 1)
-			seen = -2;
-		fclose(f);
-		if (seen == nr)
-			return 1;
-	}
-	return 0;
 }
 
 #ifdef SYS_poll
@@ -199,7 +142,7 @@ static pid_t start_poker(long nr, enum poke what, int *done_fd)
 
 	close(pfd[1]);
 	p = (struct pollfd){ .fd = pfd[0], .events = POLLIN };
-	if (!wait_blocked_in(parent, nr)) {
+	if (!wait_blocked_in(parent, nr, WAKE_MS)) {
 		kill(parent, SIGUSR2);
 		_exit(1);
 	}
@@ -325,8 +268,7 @@ FIXTURE_SETUP(sig)
 {
 	self->fd = open(shm_dev_path(), O_RDWR);
 	if (self->fd < 0)
-		SKIP(_exit(255), "cannot open %s: %s", shm_dev_path(),
-		     strerror(errno));
+		SETUP_SKIP("cannot open %s: %s", shm_dev_path(), strerror(errno));
 }
 
 FIXTURE_TEARDOWN(sig)
@@ -546,7 +488,7 @@ TEST_F(dev, one_notify_wakes_every_waiter)
 		}
 	}
 	for (i = 0; i < NR_WAITERS; i++)
-		ASSERT_TRUE(wait_blocked_in(pids[i], nr[i]));
+		ASSERT_TRUE(wait_blocked_in(pids[i], nr[i], WAKE_MS));
 	ASSERT_EQ(seq + 1, shm_notify(self->fd));
 	for (i = 0; i < NR_WAITERS; i++)
 		EXPECT_EQ(0, wait_child(pids[i])) TH_LOG("waiter %d", i);

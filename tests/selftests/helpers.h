@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -161,6 +162,58 @@ static inline int wait_child(pid_t pid)
 	if (WIFSIGNALED(status))
 		return 128 + WTERMSIG(status);
 	return -1;
+}
+
+static inline uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/*
+ * True once @pid sleeps (state S) inside system call @nr, as
+ * /proc/PID/syscall shows; false if it exits or has not slept there
+ * within @timeout_ms. Where that file cannot be read, a sleeping task is
+ * taken as sleeping in the call.
+ */
+static inline int wait_blocked_in(pid_t pid, long nr, unsigned int timeout_ms)
+{
+	uint64_t end = now_ns() + (uint64_t)timeout_ms * 1000000ULL;
+	char path[64], buf[256];
+
+	for (; now_ns() < end; usleep(1000)) {
+		char *p, state;
+		long seen;
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+		f = fopen(path, "r");
+		if (!f)
+			return 0;
+		p = fgets(buf, sizeof(buf), f);
+		fclose(f);
+		p = p ? strrchr(buf, ')') : NULL;
+		if (!p || sscanf(p, ") %c", &state) != 1)
+			continue;
+		if (state == 'Z' || state == 'X')
+			return 0;
+		if (state != 'S')
+			continue;
+
+		snprintf(path, sizeof(path), "/proc/%d/syscall", pid);
+		f = fopen(path, "r");
+		if (!f)
+			return 1;
+		seen = -2;
+		if (fscanf(f, "%ld", &seen) != 1)
+			seen = -2;
+		fclose(f);
+		if (seen == nr)
+			return 1;
+	}
+	return 0;
 }
 
 /* runs a shell command; returns its exit status, or -1 */
