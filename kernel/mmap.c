@@ -65,24 +65,20 @@ static vm_fault_t mmio_shm_vm_fault(struct vm_fault *vmf)
 	return mmio_shm_vma_dev(vmf->vma)->shmem_vm_ops->fault(vmf);
 }
 
-/* Fault-around: map the neighbouring pages that are already in the cache. */
-static vm_fault_t mmio_shm_vm_map_pages(struct vm_fault *vmf, pgoff_t start,
-					pgoff_t end)
-{
-	return mmio_shm_vma_dev(vmf->vma)->shmem_vm_ops->map_pages(vmf, start, end);
-}
-
 /*
  * shmem's fault handlers, plus open/close to count mappings and to pin the
- * device. shmem's NUMA policy hooks are left out on purpose: every page of
- * the buffer is allocated at load, so a fault never allocates and a policy
+ * device. Fault-around (map_pages) is the generic page-cache one, exactly
+ * what shmem itself uses (mmio_shm_mmap() checks that it still does); being
+ * exported, it needs no forwarding, whose signature changed in 5.12.
+ * shmem's NUMA policy hooks are left out on purpose: every page of the
+ * buffer is allocated at load, so a fault never allocates and a policy
  * would have nothing to place.
  */
 static const struct vm_operations_struct mmio_shm_vm_ops = {
 	.open		= mmio_shm_vm_open,
 	.close		= mmio_shm_vm_close,
 	.fault		= mmio_shm_vm_fault,
-	.map_pages	= mmio_shm_vm_map_pages,
+	.map_pages	= filemap_map_pages,
 };
 
 /**
@@ -133,7 +129,8 @@ int mmio_shm_mmap(struct file *file, struct vm_area_struct *vma)
 	if (!dev->shmem_vm_ops)
 		dev->shmem_vm_ops = vma->vm_ops;
 	if (WARN_ON_ONCE(vma->vm_ops != dev->shmem_vm_ops ||
-			 !vma->vm_ops->fault || !vma->vm_ops->map_pages)) {
+			 !vma->vm_ops->fault ||
+			 vma->vm_ops->map_pages != filemap_map_pages)) {
 		ret = -EINVAL;
 		goto out_unlock;
 	}

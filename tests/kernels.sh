@@ -8,16 +8,144 @@
 #   VMLINUZ=...   kernel image for the guest
 #   KMAKE=...     extra make arguments the tree needs (for example CC=gcc)
 #
+# 6.12 comes from bookworm-backports, 5.10 from bullseye: the newest ABI of
+# the suite is downloaded once through a private apt configuration (the
+# system's apt sources are never touched) and unpacked into
+# BUILD_DIR/kernels/KERNEL/. Later runs use that cache without the network;
+# KERNELS_REFRESH=1 looks for a newer ABI again. Everything but the three
+# assignments goes to stderr.
+#
 # Usage: tests/kernels.sh 5.10|6.1|6.12 [BUILD_DIR]
 
 set -eu
 
 KERNEL=${1:-6.1}
 BUILD=$(realpath -m "${2:-build}")
+MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+
+die() {
+	echo "kernels: $*" >&2
+	exit 1
+}
 
 newest() {
 	# newest of the paths given, by version order
 	ls -d "$@" 2>/dev/null | sort -V | tail -n 1
+}
+
+# A private apt configuration for one suite (the same layout as tests/deps.sh
+# uses); sets $opts to the apt options that select it.
+apt_suite() {
+	adir=$BUILD/apt/$1
+	mkdir -p "$adir/lists/partial" "$adir/archives/partial"
+	echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $MIRROR $1 main" \
+		>"$adir/sources.list"
+	opts="-o Dir::Etc::SourceList=$adir/sources.list \
+-o Dir::Etc::SourceParts=/nonexistent \
+-o Dir::State::Lists=$adir/lists \
+-o Dir::Cache::Archives=$adir/archives \
+-o Acquire::Check-Valid-Until=false \
+-o APT::Sandbox::User=root"
+	if [ ! -e "$adir/lists/.updated" ] || [ -n "${KERNELS_REFRESH:-}" ]; then
+		# shellcheck disable=SC2086
+		apt-get $opts -q update >&2 ||
+			die "apt-get update of $1 from $MIRROR failed"
+		touch "$adir/lists/.updated"
+	fi
+}
+
+# Download and unpack the newest kernel of a suite into $cache/root, make
+# its headers usable from there, and set kdir, vmlinuz.
+# Usage: fetch SUITE ABI_REGEX   (ABI: the part of linux-headers-ABI-amd64)
+fetch() {
+	suite=$1
+	abire=$2
+	cache=$BUILD/kernels/$KERNEL
+	root=$cache/root
+
+	# one fetch at a time per kernel: others wait, then find the cache
+	mkdir -p "$BUILD/kernels"
+	exec 9>"$BUILD/kernels/.lock-$KERNEL"
+	flock 9
+	if [ -f "$cache/abi" ] && [ -z "${KERNELS_REFRESH:-}" ]; then
+		abi=$(cat "$cache/abi")
+	else
+		apt_suite "$suite"
+		# shellcheck disable=SC2086
+		abi=$(apt-cache $opts pkgnames linux-headers- |
+			sed -nE "s/^linux-headers-($abire)-amd64\$/\\1/p" |
+			sort -V | tail -n 1)
+		[ -n "$abi" ] || die "no linux-headers-$abire-amd64 in $suite at $MIRROR"
+		if [ -f "$cache/abi" ] && [ "$(cat "$cache/abi")" = "$abi" ]; then
+			:
+		else
+			download "$suite" "$abi"
+		fi
+	fi
+
+	kdir=$root/usr/src/linux-headers-$abi-amd64
+	vmlinuz=$root/boot/vmlinuz-$abi-amd64
+}
+
+# Usage: download SUITE ABI   (with $opts, $cache, $root set)
+download() {
+	echo "kernels: fetching Linux $abi from $suite into $cache" >&2
+	rm -rf "$cache"
+	mkdir -p "$cache/debs" "$root"
+
+	hdr=linux-headers-$2-amd64
+	# shellcheck disable=SC2086
+	show=$(apt-cache $opts show "$hdr") ||
+		die "cannot read the package $hdr"
+	# the headers name the kbuild package they need
+	kbuild=$(echo "$show" | sed -n 's/^Depends: //p' | head -n 1 |
+		grep -oE 'linux-kbuild-[^ ,]+' | head -n 1)
+	[ -n "$kbuild" ] || die "$hdr depends on no linux-kbuild package"
+	# the unsigned image when there is one: it is the same vmlinuz
+	image=linux-image-$2-amd64-unsigned
+	# shellcheck disable=SC2086
+	apt-cache $opts show "$image" >/dev/null 2>&1 || image=linux-image-$2-amd64
+
+	# shellcheck disable=SC2086
+	(cd "$cache/debs" && apt-get $opts -q download \
+		"$image" "$hdr" "linux-headers-$2-common" "$kbuild" >&2) ||
+		die "downloading $image $hdr linux-headers-$2-common $kbuild failed"
+	for deb in "$cache"/debs/*.deb; do
+		dpkg -x "$deb" "$root" || die "cannot unpack $deb"
+	done
+
+	relocate
+	rm -rf "$cache/debs"
+	echo "$2" >"$cache/abi"
+}
+
+# The packages expect to live in /usr/src and /usr/lib/linux-kbuild-*: point
+# every absolute symlink into them (lib/modules/VER/build, and on some
+# kernels the headers' scripts/ and tools/) and the top Makefile's include of
+# the -common tree at the unpacked copies instead.
+relocate() {
+	find "$root" -type l | while read -r link; do
+		target=$(readlink "$link")
+		case "$target" in
+		/usr/src/*|/usr/lib/linux-kbuild-*)
+			ln -sfn "$root$target" "$link"
+			;;
+		esac
+	done
+	# the compiler the kernel was built with, when this system lacks it
+	# (5.10 wants gcc-10): the system's gcc builds modules that work
+	for kv in "$root"/usr/src/linux-headers-*-amd64/.kernelvariables; do
+		cc=$(sed -nE 's/^CC = .*\$\(CROSS_COMPILE\)(gcc-[0-9]+)$/\1/p' "$kv")
+		if [ -n "$cc" ] && ! command -v "$cc" >/dev/null 2>&1; then
+			echo "kernels: no $cc here: building with gcc" >&2
+			sed -i "s/(CROSS_COMPILE)$cc\$/(CROSS_COMPILE)gcc/" "$kv"
+		fi
+	done
+	for mk in "$root"/usr/src/linux-headers-*-amd64/Makefile; do
+		sed -i "s|/usr/src/linux-headers-|$root/usr/src/linux-headers-|" "$mk"
+		grep -q "include $root/usr/src/" "$mk" ||
+			die "$mk: no include of the -common tree to relocate"
+	done
 }
 
 case "$KERNEL" in
@@ -26,6 +154,15 @@ case "$KERNEL" in
 	ver=${kdir#/usr/src/linux-headers-}
 	vmlinuz=/boot/vmlinuz-$ver
 	kmake=""
+	;;
+6.12)
+	fetch bookworm-backports '6\.12\.[0-9]+\+deb12[.0-9]*'
+	kmake=""
+	;;
+5.10)
+	fetch bullseye '5\.10\.0-[0-9]+'
+	# the headers ask for gcc-10; bookworm's gcc-12 builds a working module
+	kmake="CC=gcc"
 	;;
 *)
 	echo "kernels: unknown KERNEL=$KERNEL (5.10, 6.1 or 6.12)" >&2

@@ -26,8 +26,10 @@ if [ -z "$CMD" ]; then
 	exec vng "${args[@]}"
 fi
 
-# own session and process group: the watchdog kills vng and QEMU together
-setsid vng "${args[@]}" --exec "$CMD" </dev/null &
+# Own session and process group: the watchdog kills vng and QEMU together.
+# QEMU reopens our stdout and stderr by path, truncating a log file they
+# may point to; pipes keep what was already written there.
+setsid vng "${args[@]}" --exec "$CMD" </dev/null > >(cat) 2> >(cat >&2) &
 vm=$!
 cleanup() {
 	kill -TERM -- "-$vm" 2>/dev/null

@@ -19,6 +19,7 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -214,6 +215,17 @@ static inline int wait_blocked_in(pid_t pid, long nr, unsigned int timeout_ms)
 			return 1;
 	}
 	return 0;
+}
+
+/* true when the running kernel is older than major.minor */
+static inline int kernel_older_than(int major, int minor)
+{
+	struct utsname u;
+	int ma = 0, mi = 0;
+
+	if (uname(&u) || sscanf(u.release, "%d.%d", &ma, &mi) != 2)
+		return 0;
+	return ma < major || (ma == major && mi < minor);
 }
 
 /* runs a shell command; returns its exit status, or -1 */

@@ -174,11 +174,18 @@ TEST_F(dev, sendfile_from_device_copies_data)
 	char path[] = "/tmp/mmio_shm_sendfileXXXXXX";
 	int out = mkstemp(path);
 	off_t off = 0;
+	ssize_t ret;
 
 	ASSERT_LE(0, out);
 	unlink(path);
 	ASSERT_EQ(5, pwrite(self->fd, "hello", 5, 0));
-	EXPECT_EQ(self->ps, sendfile(out, self->fd, &off, self->ps));
+	ret = sendfile(out, self->fd, &off, self->ps);
+	/* before 5.19, splice_direct_to_actor() took only regular files */
+	if (ret < 0 && errno == EINVAL && kernel_older_than(5, 19)) {
+		close(out);
+		SKIP(return, "this kernel's sendfile() refuses character devices");
+	}
+	EXPECT_EQ(self->ps, ret);
 	ASSERT_EQ(5, pread(out, self->buf, 5, 0));
 	EXPECT_EQ(0, memcmp(self->buf, "hello", 5));
 	close(out);
