@@ -29,6 +29,7 @@ sparse
 dwarves
 pkg-config
 udev
+systemd
 dkms
 man-db
 groff-base
