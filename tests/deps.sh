@@ -63,33 +63,15 @@ if [ -n "$missing" ]; then
 		--no-install-recommends $missing
 fi
 
-# A private apt configuration for one extra suite; prints its apt options.
-# Usage: apt_suite SUITE
-apt_suite() {
-	dir=$(realpath -m "$BUILD/apt/$1")
-	mkdir -p "$dir/lists/partial" "$dir/archives/partial"
-	echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $MIRROR $1 main" \
-		>"$dir/sources.list"
-	opts="-o Dir::Etc::SourceList=$dir/sources.list \
--o Dir::Etc::SourceParts=/nonexistent \
--o Dir::State::Lists=$dir/lists \
--o Dir::Cache::Archives=$dir/archives \
--o Acquire::Check-Valid-Until=false"
-	if [ ! -e "$dir/lists/.updated" ]; then
-		# shellcheck disable=SC2086
-		apt-get $opts -q update >&2
-		touch "$dir/lists/.updated"
-	fi
-	echo "$opts"
-}
+# apt_suite: the private apt configuration shared with tests/kernels.sh
+. "$(dirname "$0")/apt-suite.sh"
 
 # virtme-ng runs a kernel on the host's own filesystem; bookworm lacks it.
 if ! command -v vng >/dev/null 2>&1; then
 	echo "deps: installing virtme-ng from trixie"
-	opts=$(apt_suite trixie)
-	dir=$(realpath -m "$BUILD/apt/trixie")
+	apt_suite trixie
 	# shellcheck disable=SC2086
-	(cd "$dir" && apt-get $opts -q download virtme-ng)
+	(cd "$apt_dir" && apt-get $opts -q download virtme-ng)
 	as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
-		--no-install-recommends "$dir"/virtme-ng_*.deb
+		--no-install-recommends "$apt_dir"/virtme-ng_*.deb
 fi

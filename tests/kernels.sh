@@ -33,26 +33,8 @@ newest() {
 	ls -d "$@" 2>/dev/null | sort -V | tail -n 1
 }
 
-# A private apt configuration for one suite (the same layout as tests/deps.sh
-# uses); sets $opts to the apt options that select it.
-apt_suite() {
-	adir=$BUILD/apt/$1
-	mkdir -p "$adir/lists/partial" "$adir/archives/partial"
-	echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $MIRROR $1 main" \
-		>"$adir/sources.list"
-	opts="-o Dir::Etc::SourceList=$adir/sources.list \
--o Dir::Etc::SourceParts=/nonexistent \
--o Dir::State::Lists=$adir/lists \
--o Dir::Cache::Archives=$adir/archives \
--o Acquire::Check-Valid-Until=false \
--o APT::Sandbox::User=root"
-	if [ ! -e "$adir/lists/.updated" ] || [ -n "${KERNELS_REFRESH:-}" ]; then
-		# shellcheck disable=SC2086
-		apt-get $opts -q update >&2 ||
-			die "apt-get update of $1 from $MIRROR failed"
-		touch "$adir/lists/.updated"
-	fi
-}
+# apt_suite: the private apt configuration shared with tests/deps.sh
+. "$(dirname "$0")/apt-suite.sh"
 
 # Download and unpack the newest kernel of a suite into $cache/root, make
 # its headers usable from there, and set kdir, vmlinuz.
@@ -70,7 +52,7 @@ fetch() {
 	if [ -f "$cache/abi" ] && [ -z "${KERNELS_REFRESH:-}" ]; then
 		abi=$(cat "$cache/abi")
 	else
-		apt_suite "$suite"
+		apt_suite "$suite" || die "cannot read the $suite suite"
 		# shellcheck disable=SC2086
 		abi=$(apt-cache $opts pkgnames linux-headers- |
 			sed -nE "s/^linux-headers-($abire)-amd64\$/\\1/p" |
