@@ -16,6 +16,11 @@
  * "Allocated, zeroed and resident at load" is kept by reading every page in
  * at creation (new shmem pages come zero-filled) and by marking the mapping
  * unevictable, so reclaim never swaps the buffer out.
+ *
+ * Every byte of every buffer is charged to one account, so the cap an
+ * administrator sets (max_size) holds for all devices together, at load
+ * and at every resize. Bringing pages in and zeroing them can take long
+ * for a large buffer: both loops stop when the caller gets a fatal signal.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -23,27 +28,69 @@
 #include <linux/highmem.h>
 #include <linux/mm.h>
 #include <linux/pagemap.h>
-#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/spinlock.h>
 #include <linux/shmem_fs.h>
-#include <uapi/linux/fcntl.h>
 
 #include "compat.h"
-#include "mmio_shm.h"
+#include "mmio_shm_drv.h"
+
+/* The account of bytes held by all buffers together. */
+static DEFINE_SPINLOCK(mmio_shm_charge_lock);	/* protects mmio_shm_charged */
+static size_t mmio_shm_charged;
+/* the most all buffers may hold together; set at load, before any buffer */
+static size_t mmio_shm_limit;
 
 /**
- * mmio_shm_size_limit() - largest buffer size a device may have
+ * mmio_shm_ram_limit() - the default and largest cap on all buffers together
  *
  * Half of RAM: anything larger is a typing error, not a buffer, and would
  * push the machine into the OOM killer while the module loads.
  *
  * Return: the limit in bytes.
  */
-size_t mmio_shm_size_limit(void)
+size_t mmio_shm_ram_limit(void)
 {
 	return (totalram_pages() / 2) << PAGE_SHIFT;
 }
 
-/* Bring pages [@first, @last) of the buffer into the page cache. */
+/**
+ * mmio_shm_set_limit() - set the cap on the bytes of all buffers together
+ * @limit: the cap in bytes
+ *
+ * Called once at load, before the first buffer is created.
+ */
+void mmio_shm_set_limit(size_t limit)
+{
+	mmio_shm_limit = limit;
+}
+
+/* Charge @bytes to the account; -ENOMEM when that would pass the cap. */
+static int mmio_shm_charge(size_t bytes)
+{
+	int ret = 0;
+
+	spin_lock(&mmio_shm_charge_lock);
+	if (bytes > mmio_shm_limit - mmio_shm_charged)
+		ret = -ENOMEM;
+	else
+		mmio_shm_charged += bytes;
+	spin_unlock(&mmio_shm_charge_lock);
+	return ret;
+}
+
+static void mmio_shm_uncharge(size_t bytes)
+{
+	spin_lock(&mmio_shm_charge_lock);
+	mmio_shm_charged -= bytes;
+	spin_unlock(&mmio_shm_charge_lock);
+}
+
+/*
+ * Bring pages [@first, @last) of the buffer into the page cache. Stops with
+ * -EINTR when the caller is being killed: a resize of gigabytes must not
+ * keep a dying task, and the locks it holds, for seconds.
+ */
 static int mmio_shm_buf_populate(struct mmio_shm_buf *buf, pgoff_t first,
 				 pgoff_t last)
 {
@@ -52,6 +99,8 @@ static int mmio_shm_buf_populate(struct mmio_shm_buf *buf, pgoff_t first,
 	pgoff_t index;
 
 	for (index = first; index < last; index++) {
+		if (fatal_signal_pending(current))
+			return -EINTR;
 		page = shmem_read_mapping_page(mapping, index);
 		if (IS_ERR(page))
 			return PTR_ERR(page);
@@ -69,20 +118,22 @@ static int mmio_shm_buf_populate(struct mmio_shm_buf *buf, pgoff_t first,
 }
 
 /*
- * Seal the shmem file against growing. read()/write() on the device run
- * without the device lock, so a write that was clamped to the old size can
- * race a shrinking resize; the seal makes such a write fail instead of
- * silently growing the buffer again. Only resize lifts it, to grow.
+ * Set the size of the shmem file, freeing the pages past it when it
+ * shrinks. Done here rather than with vfs_truncate(), which would check
+ * the calling task's permissions and LSM rules on a file it never opened.
+ * The file was created with VM_NORESERVE, so shmem charges memory page by
+ * page and the size alone needs no re-accounting.
  */
-static void mmio_shm_buf_seal_grow(struct mmio_shm_buf *buf, bool seal)
+static void mmio_shm_buf_set_isize(struct mmio_shm_buf *buf, loff_t size)
 {
 	struct inode *inode = file_inode(buf->file);
+	loff_t old;
 
 	inode_lock(inode);
-	if (seal)
-		SHMEM_I(inode)->seals |= F_SEAL_GROW;
-	else
-		SHMEM_I(inode)->seals &= ~F_SEAL_GROW;
+	old = i_size_read(inode);
+	i_size_write(inode, size);
+	if (size < old)
+		shmem_truncate_range(inode, size, (loff_t)-1);
 	inode_unlock(inode);
 }
 
@@ -92,31 +143,40 @@ static void mmio_shm_buf_seal_grow(struct mmio_shm_buf *buf, bool seal)
  * @name: name of the shmem file, seen only in /proc/PID/maps
  * @size: size in bytes, a whole number of pages
  *
- * Return: 0, or a negative errno with nothing left allocated.
+ * Return: 0, or a negative errno (-ENOMEM past the cap) with nothing left
+ * allocated or charged.
  */
 int mmio_shm_buf_init(struct mmio_shm_buf *buf, const char *name, size_t size)
 {
 	struct file *file;
 	int ret;
 
-	/* flags 0: charge the whole size to the commit limit now */
-	file = shmem_file_setup(name, size, 0);
-	if (IS_ERR(file))
-		return PTR_ERR(file);
+	ret = mmio_shm_charge(size);
+	if (ret)
+		return ret;
+
+	file = mmio_shm_shmem_setup(name, size);
+	if (IS_ERR(file)) {
+		ret = PTR_ERR(file);
+		goto err_uncharge;
+	}
 	buf->file = file;
 	buf->size = size;
 
 	/* before the pages exist, so each goes straight to the unevictable LRU */
 	mapping_set_unevictable(file->f_mapping);
-	mmio_shm_buf_seal_grow(buf, true);
 
 	ret = mmio_shm_buf_populate(buf, 0, size >> PAGE_SHIFT);
 	if (ret)
-		goto err_release;
+		goto err_put_file;
 	return 0;
 
-err_release:
-	mmio_shm_buf_release(buf);
+err_put_file:
+	mapping_clear_unevictable(file->f_mapping);
+	fput(file);
+	buf->file = NULL;
+err_uncharge:
+	mmio_shm_uncharge(size);
 	return ret;
 }
 
@@ -132,75 +192,134 @@ void mmio_shm_buf_release(struct mmio_shm_buf *buf)
 	mapping_clear_unevictable(buf->file->f_mapping);
 	fput(buf->file);
 	buf->file = NULL;
+	mmio_shm_uncharge(buf->size);
 }
 
-/**
- * mmio_shm_buf_resize() - change the size of an unmapped buffer
- * @buf:      the buffer; the caller holds the device lock and has checked
- *            that nothing maps it
- * @new_size: new size in bytes, a whole number of pages
- *
- * Contents up to the smaller of the two sizes are kept; pages added by
- * growing are new, zero-filled and resident like the others.
- *
- * Return: 0, or a negative errno with the buffer unchanged.
+/*
+ * Make @size the size that .mmap checks against, unless something maps
+ * the buffer. Takes the device lock only for this moment, so an mmap()
+ * never waits for pages being brought in.
  */
-int mmio_shm_buf_resize(struct mmio_shm_buf *buf, size_t new_size)
+static int mmio_shm_buf_publish(struct mmio_shm_dev *dev, size_t size)
 {
-	size_t old_size = buf->size;
 	int ret;
 
-	if (new_size == old_size)
-		return 0;
+	lockdep_assert_held_write(&dev->resize_sem);
 
-	if (new_size < old_size) {
-		ret = vfs_truncate(&buf->file->f_path, new_size);
-		if (ret)
-			return ret;
-		WRITE_ONCE(buf->size, new_size);
-		return 0;
-	}
-
-	mmio_shm_buf_seal_grow(buf, false);
-	ret = vfs_truncate(&buf->file->f_path, new_size);
-	mmio_shm_buf_seal_grow(buf, true);
+	ret = mutex_lock_killable(&dev->lock);
 	if (ret)
 		return ret;
-
-	ret = mmio_shm_buf_populate(buf, old_size >> PAGE_SHIFT,
-				    new_size >> PAGE_SHIFT);
-	if (ret)
-		goto err_shrink;
-	WRITE_ONCE(buf->size, new_size);
-	return 0;
-
-err_shrink:
-	/* shrinking is allowed under the seal and frees what was brought in */
-	vfs_truncate(&buf->file->f_path, old_size);
+	/* a mapped buffer cannot change under its mappings */
+	if (atomic_read(&dev->nr_maps))
+		ret = -EBUSY;
+	else
+		WRITE_ONCE(dev->buf.size, size);
+	mutex_unlock(&dev->lock);
 	return ret;
 }
 
 /**
- * mmio_shm_buf_zero() - overwrite the whole buffer with zeroes
- * @buf: the buffer; the caller holds the device lock so the size is stable
+ * mmio_shm_buf_resize() - change the size of an unmapped buffer
+ * @dev:      the device; the caller holds its resize_sem for writing
+ * @new_size: requested size in bytes, not 0; rounded up to whole pages
+ *
+ * Contents up to the smaller of the two sizes are kept; pages added by
+ * growing are new, zero-filled and resident like the others. A caller
+ * killed part-way leaves the buffer as it was.
+ *
+ * Return: 0, or a negative errno with the buffer unchanged: -ENOMEM past
+ * the cap, -EBUSY while mapped, -EINTR when killed.
+ */
+int mmio_shm_buf_resize(struct mmio_shm_dev *dev, u64 new_size)
+{
+	struct mmio_shm_buf *buf = &dev->buf;
+	size_t old_size = buf->size;
+	size_t size;
+	int ret;
+
+	lockdep_assert_held_write(&dev->resize_sem);
+
+	/* checked before PAGE_ALIGN(), which would wrap near U64_MAX */
+	if (new_size > mmio_shm_limit)
+		return -ENOMEM;
+	size = PAGE_ALIGN(new_size);
+	if (size == old_size)
+		return 0;
+	/* fail early; mmio_shm_buf_publish() checks again under the lock */
+	if (atomic_read(&dev->nr_maps))
+		return -EBUSY;
+
+	if (size < old_size) {
+		ret = mmio_shm_buf_publish(dev, size);
+		if (ret)
+			return ret;
+		mmio_shm_buf_set_isize(buf, size);
+		mmio_shm_uncharge(old_size - size);
+		return 0;
+	}
+
+	ret = mmio_shm_charge(size - old_size);
+	if (ret)
+		return ret;
+	/* past buf->size, so neither .mmap nor read/write can see them yet */
+	mmio_shm_buf_set_isize(buf, size);
+	ret = mmio_shm_buf_populate(buf, old_size >> PAGE_SHIFT,
+				    size >> PAGE_SHIFT);
+	if (ret)
+		goto err_shrink;
+	ret = mmio_shm_buf_publish(dev, size);
+	if (ret)
+		goto err_shrink;
+	return 0;
+
+err_shrink:
+	mmio_shm_buf_set_isize(buf, old_size);
+	mmio_shm_uncharge(size - old_size);
+	return ret;
+}
+
+/**
+ * mmio_shm_buf_zero() - overwrite a range of the buffer with zeroes
+ * @dev:    the device; the caller holds its resize_sem, so the size is stable
+ * @offset: first byte to zero
+ * @length: bytes to zero, or MMIO_SHM_ZERO_TO_END
  *
  * Works while the buffer is mapped: the pages stay where they are, and
- * every mapping sees the zeroes.
+ * every mapping sees the zeroes. A caller killed part-way leaves a prefix
+ * of the range zeroed.
  *
- * Return: 0, or a negative errno.
+ * Return: 0; -EINVAL when the range is empty or does not lie inside the
+ * buffer; -EINTR when killed; or another negative errno.
  */
-int mmio_shm_buf_zero(struct mmio_shm_buf *buf)
+int mmio_shm_buf_zero(struct mmio_shm_dev *dev, u64 offset, u64 length)
 {
-	struct address_space *mapping = buf->file->f_mapping;
-	pgoff_t index, last = buf->size >> PAGE_SHIFT;
+	struct address_space *mapping = dev->buf.file->f_mapping;
+	size_t size = dev->buf.size;
+	u64 pos, end, next;
 	struct page *page;
+	pgoff_t index;
 
-	for (index = 0; index < last; index++) {
+	lockdep_assert_held(&dev->resize_sem);
+
+	if (offset >= size)
+		return -EINVAL;
+	if (length == MMIO_SHM_ZERO_TO_END)
+		length = size - offset;
+	if (!length || length > size - offset)
+		return -EINVAL;
+
+	end = offset + length;
+	for (pos = offset; pos < end; pos = next) {
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		index = pos >> PAGE_SHIFT;
+		next = min_t(u64, end, (u64)(index + 1) << PAGE_SHIFT);
 		page = shmem_read_mapping_page(mapping, index);
 		if (IS_ERR(page))
 			return PTR_ERR(page);
-		clear_highpage(page);
-		flush_dcache_page(page);
+		/* flushes the data cache for the user mappings too */
+		zero_user_segment(page, offset_in_page(pos),
+				  next - ((u64)index << PAGE_SHIFT));
 		set_page_dirty(page);
 		put_page(page);
 		cond_resched();

@@ -44,4 +44,21 @@ static inline void vma_set_file(struct vm_area_struct *vma, struct file *file)
 #define mmio_shm_splice_read	copy_splice_read
 #endif
 
+/*
+ * A kernel-internal shmem file charged page by page as pages are allocated
+ * (VM_NORESERVE, as memfd_create() does), so its size can change without
+ * shmem re-accounting the whole file.
+ */
+static inline struct file *mmio_shm_shmem_setup(const char *name, loff_t size)
+{
+	return shmem_file_setup(name, size, VM_NORESERVE);
+}
+
+/* the file's own mmap hook, as mmap(2) would call it */
+static inline int mmio_shm_vfs_mmap(struct file *file,
+				    struct vm_area_struct *vma)
+{
+	return call_mmap(file, vma);
+}
+
 #endif /* _MMIO_SHM_COMPAT_H */

@@ -7,7 +7,13 @@
  *
  * Per-open state lives in file->private_data (struct mmio_shm_file).
  * read() and write() go through the shmem file's own read_iter/write_iter,
- * so they see exactly the bytes the mappings see.
+ * so they see exactly the bytes the mappings see. They hold the device's
+ * resize_sem for reading, so the size they clamp to stays the size until
+ * they are done: a write can never land past a shrinking resize, nor in
+ * pages a growing one has yet to zero.
+ *
+ * The callbacks are named mmio_shm_fop_*() so that they are never mistaken
+ * for the library's mmio_shm_*() functions that call them from user space.
  */
 #include <linux/atomic.h>
 #include <linux/compat.h>
@@ -16,31 +22,47 @@
 #include <linux/miscdevice.h>
 #include <linux/mutex.h>
 #include <linux/poll.h>
+#include <linux/rwsem.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/uio.h>
 
 #include "compat.h"
-#include "mmio_shm.h"
+#include "mmio_shm_drv.h"
 
-static int mmio_shm_open(struct inode *inode, struct file *file)
+/**
+ * mmio_shm_fop_open() - open a device node
+ * @inode: the node's inode
+ * @file:  the new open file; misc_open() left our struct miscdevice in
+ *         its private_data
+ *
+ * Runs under misc_open()'s lock. While the module is still registering
+ * its nodes (a later one may yet fail and unload it), opening is refused,
+ * so no file can outlive a load that failed part-way.
+ *
+ * Return: 0, -ENODEV while the load is not complete, or -ENOMEM.
+ */
+static int mmio_shm_fop_open(struct inode *inode, struct file *file)
 {
-	/* misc_open() left our struct miscdevice here */
 	struct mmio_shm_dev *dev = mmio_shm_dev_from_misc(file->private_data);
 	struct mmio_shm_file *mf;
+
+	if (!mmio_shm_nodes_ready())
+		return -ENODEV;
 
 	mf = kzalloc(sizeof(*mf), GFP_KERNEL);
 	if (!mf)
 		return -ENOMEM;
 	mf->dev = dev;
 	mf->seen_seq = mmio_shm_doorbell_seq(dev);
+	/* per-open state from here on */
 	file->private_data = mf;
 	atomic_inc(&dev->nr_open);
 	return 0;
 }
 
 /* Runs once the last fd is closed and the last VMA mapped through it is gone. */
-static int mmio_shm_release(struct inode *inode, struct file *file)
+static int mmio_shm_fop_release(struct inode *inode, struct file *file)
 {
 	struct mmio_shm_file *mf = file->private_data;
 
@@ -49,7 +71,7 @@ static int mmio_shm_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
-static loff_t mmio_shm_llseek(struct file *file, loff_t offset, int whence)
+static loff_t mmio_shm_fop_llseek(struct file *file, loff_t offset, int whence)
 {
 	struct mmio_shm_file *mf = file->private_data;
 
@@ -58,48 +80,58 @@ static loff_t mmio_shm_llseek(struct file *file, loff_t offset, int whence)
 					READ_ONCE(mf->dev->buf.size));
 }
 
-static ssize_t mmio_shm_read_iter(struct kiocb *iocb, struct iov_iter *to)
+static ssize_t mmio_shm_fop_read_iter(struct kiocb *iocb, struct iov_iter *to)
 {
 	struct mmio_shm_file *mf = iocb->ki_filp->private_data;
-	struct mmio_shm_buf *buf = &mf->dev->buf;
-	size_t size = READ_ONCE(buf->size);
+	struct mmio_shm_dev *dev = mf->dev;
 	loff_t pos = iocb->ki_pos;
 	ssize_t ret;
 
-	if (pos >= size)
-		return 0;
+	ret = down_read_killable(&dev->resize_sem);
+	if (ret)
+		return ret;
+	if (pos >= dev->buf.size) {
+		ret = 0;
+		goto out_unlock;
+	}
 	/* never read past the end of the buffer */
-	iov_iter_truncate(to, size - pos);
-	ret = vfs_iter_read(buf->file, to, &pos, 0);
+	iov_iter_truncate(to, dev->buf.size - pos);
+	ret = vfs_iter_read(dev->buf.file, to, &pos, 0);
 	if (ret > 0)
 		iocb->ki_pos = pos;
+out_unlock:
+	up_read(&dev->resize_sem);
 	return ret;
 }
 
-static ssize_t mmio_shm_write_iter(struct kiocb *iocb, struct iov_iter *from)
+static ssize_t mmio_shm_fop_write_iter(struct kiocb *iocb,
+				       struct iov_iter *from)
 {
 	struct mmio_shm_file *mf = iocb->ki_filp->private_data;
-	struct mmio_shm_buf *buf = &mf->dev->buf;
-	size_t size = READ_ONCE(buf->size);
+	struct mmio_shm_dev *dev = mf->dev;
 	loff_t pos = iocb->ki_pos;
 	ssize_t ret;
 
 	if (!iov_iter_count(from))
 		return 0;
+	ret = down_read_killable(&dev->resize_sem);
+	if (ret)
+		return ret;
 	/* the buffer has a fixed size: writes never grow it */
-	if (pos >= size)
-		return -ENOSPC;
-	iov_iter_truncate(from, size - pos);
-	ret = vfs_iter_write(buf->file, from, &pos, 0);
-	/* lost a race with a shrinking resize: the grow seal refused it */
-	if (ret == -EPERM)
-		return -ENOSPC;
+	if (pos >= dev->buf.size) {
+		ret = -ENOSPC;
+		goto out_unlock;
+	}
+	iov_iter_truncate(from, dev->buf.size - pos);
+	ret = vfs_iter_write(dev->buf.file, from, &pos, 0);
 	if (ret > 0)
 		iocb->ki_pos = pos;
+out_unlock:
+	up_read(&dev->resize_sem);
 	return ret;
 }
 
-static __poll_t mmio_shm_poll(struct file *file, poll_table *wait)
+static __poll_t mmio_shm_fop_poll(struct file *file, poll_table *wait)
 {
 	struct mmio_shm_file *mf = file->private_data;
 	struct mmio_shm_dev *dev = mf->dev;
@@ -112,41 +144,43 @@ static __poll_t mmio_shm_poll(struct file *file, poll_table *wait)
 }
 
 /*
- * Copy an ioctl argument in. Every argument starts with its own size:
- * a shorter struct than @min_size is refused, a longer one is accepted
- * only if the bytes this kernel does not know are zero.
+ * Copy an ioctl argument in. Every argument starts with its own size (the
+ * numbers carry none, see the UAPI header): a struct shorter than this
+ * kernel's is refused, a longer one is accepted only if the bytes this
+ * kernel does not know are zero. Results are copied back with this
+ * kernel's size, which the caller's struct then always covers.
  */
-static int mmio_shm_copy_arg(void *karg, size_t ksize, size_t min_size,
-			     const void __user *uarg, u32 *usize)
+static int mmio_shm_copy_arg(void *karg, size_t ksize, const void __user *uarg)
 {
-	if (get_user(*usize, (const u32 __user *)uarg))
+	u32 usize;
+
+	if (get_user(usize, (const u32 __user *)uarg))
 		return -EFAULT;
-	if (*usize < min_size)
+	if (usize < ksize)
 		return -EINVAL;
-	if (*usize > PAGE_SIZE)
+	if (usize > PAGE_SIZE)
 		return -E2BIG;
-	return copy_struct_from_user(karg, ksize, uarg, *usize);
+	return copy_struct_from_user(karg, ksize, uarg, usize);
 }
 
 static long mmio_shm_ioctl_info(struct mmio_shm_dev *dev, void __user *uarg)
 {
-	struct mmio_shm_info info;
-	u32 usize;
+	struct mmio_shm_info_args args;
 	int ret;
 
-	ret = mmio_shm_copy_arg(&info, sizeof(info), sizeof(info), uarg, &usize);
+	ret = mmio_shm_copy_arg(&args, sizeof(args), uarg);
 	if (ret)
 		return ret;
-	if (info.flags || info.reserved)
+	if (args.flags || args.reserved)
 		return -EINVAL;
 
-	info.buf_size = READ_ONCE(dev->buf.size);
-	info.seq = mmio_shm_doorbell_seq(dev);
-	info.version = MMIO_SHM_VERSION;
-	info.nr_open = atomic_read(&dev->nr_open);
-	info.nr_maps = atomic_read(&dev->nr_maps);
+	args.buf_size = READ_ONCE(dev->buf.size);
+	args.seq = mmio_shm_doorbell_seq(dev);
+	args.version = MMIO_SHM_VERSION;
+	args.nr_open = atomic_read(&dev->nr_open);
+	args.nr_maps = atomic_read(&dev->nr_maps);
 
-	if (copy_to_user(uarg, &info, min_t(size_t, usize, sizeof(info))))
+	if (copy_to_user(uarg, &args, sizeof(args)))
 		return -EFAULT;
 	return 0;
 }
@@ -154,89 +188,105 @@ static long mmio_shm_ioctl_info(struct mmio_shm_dev *dev, void __user *uarg)
 static long mmio_shm_ioctl_resize(struct file *file, struct mmio_shm_dev *dev,
 				  void __user *uarg)
 {
-	struct mmio_shm_resize arg;
-	u32 usize;
+	struct mmio_shm_resize_args args;
 	int ret;
 
-	ret = mmio_shm_copy_arg(&arg, sizeof(arg), sizeof(arg), uarg, &usize);
+	ret = mmio_shm_copy_arg(&args, sizeof(args), uarg);
 	if (ret)
 		return ret;
-	if (arg.flags || !arg.new_size)
+	if (args.flags || !args.new_size)
 		return -EINVAL;
 	/* like ftruncate(2): changing the size needs a writable file */
 	if (!(file->f_mode & FMODE_WRITE))
 		return -EBADF;
-	if (arg.new_size > mmio_shm_size_limit())
-		return -ENOMEM;
 
-	mutex_lock(&dev->lock);
-	/* a mapped buffer cannot change under its mappings */
-	if (atomic_read(&dev->nr_maps))
-		ret = -EBUSY;
-	else
-		ret = mmio_shm_buf_resize(&dev->buf, PAGE_ALIGN(arg.new_size));
-	mutex_unlock(&dev->lock);
+	ret = down_write_killable(&dev->resize_sem);
+	if (ret)
+		return ret;
+	ret = mmio_shm_buf_resize(dev, args.new_size);
+	up_write(&dev->resize_sem);
 	return ret;
 }
 
-static long mmio_shm_ioctl_zero(struct file *file, struct mmio_shm_dev *dev)
+static long mmio_shm_ioctl_zero(struct file *file, struct mmio_shm_dev *dev,
+				void __user *uarg)
 {
+	struct mmio_shm_zero_args args;
 	int ret;
 
+	ret = mmio_shm_copy_arg(&args, sizeof(args), uarg);
+	if (ret)
+		return ret;
+	if (args.flags)
+		return -EINVAL;
 	if (!(file->f_mode & FMODE_WRITE))
 		return -EBADF;
-	mutex_lock(&dev->lock);
-	ret = mmio_shm_buf_zero(&dev->buf);
-	mutex_unlock(&dev->lock);
+
+	ret = down_read_killable(&dev->resize_sem);
+	if (ret)
+		return ret;
+	ret = mmio_shm_buf_zero(dev, args.offset, args.length);
+	up_read(&dev->resize_sem);
 	return ret;
 }
 
 static long mmio_shm_ioctl_notify(struct mmio_shm_dev *dev, void __user *uarg)
 {
-	struct mmio_shm_notify arg;
-	u32 usize;
+	struct mmio_shm_notify_args args;
 	int ret;
 
-	ret = mmio_shm_copy_arg(&arg, sizeof(arg), sizeof(arg), uarg, &usize);
+	ret = mmio_shm_copy_arg(&args, sizeof(args), uarg);
 	if (ret)
 		return ret;
-	if (arg.flags)
+	if (args.flags)
 		return -EINVAL;
 	/* a ring cannot be taken back: fail on a read-only argument first */
-	if (copy_to_user(uarg, &arg, min_t(size_t, usize, sizeof(arg))))
+	if (copy_to_user(uarg, &args, sizeof(args)))
 		return -EFAULT;
 
-	arg.seq = mmio_shm_doorbell_ring(dev);
+	args.seq = mmio_shm_doorbell_ring(dev);
 
-	if (copy_to_user(uarg, &arg, min_t(size_t, usize, sizeof(arg))))
+	if (copy_to_user(uarg, &args, sizeof(args)))
 		return -EFAULT;
 	return 0;
 }
 
 static long mmio_shm_ioctl_wait(struct mmio_shm_file *mf, void __user *uarg)
 {
-	struct mmio_shm_wait arg;
-	u32 usize;
+	struct mmio_shm_wait_args args;
 	int ret;
 
-	ret = mmio_shm_copy_arg(&arg, sizeof(arg), sizeof(arg), uarg, &usize);
+	ret = mmio_shm_copy_arg(&args, sizeof(args), uarg);
 	if (ret)
 		return ret;
-	if (arg.flags)
+	if (args.flags)
 		return -EINVAL;
 
-	ret = mmio_shm_doorbell_wait(mf->dev, arg.seq, arg.timeout_ns,
-				     &arg.cur_seq);
+	/*
+	 * -ERESTARTSYS on a signal: the deadline is absolute, so the kernel
+	 * may run the same call again for an SA_RESTART handler.
+	 */
+	ret = mmio_shm_doorbell_wait(mf->dev, args.seq, args.deadline,
+				     &args.cur_seq);
 	/* this file has now seen cur_seq: poll() stops reporting it */
-	WRITE_ONCE(mf->seen_seq, arg.cur_seq);
+	WRITE_ONCE(mf->seen_seq, args.cur_seq);
 
-	if (copy_to_user(uarg, &arg, min_t(size_t, usize, sizeof(arg))))
+	if (copy_to_user(uarg, &args, sizeof(args)))
 		return -EFAULT;
 	return ret;
 }
 
-static long mmio_shm_ioctl(struct file *file, unsigned int cmd,
-			   unsigned long arg)
+/**
+ * mmio_shm_fop_ioctl() - dispatch an ioctl to its handler
+ * @file: the open device file
+ * @cmd:  one of the MMIO_SHM_IOC_* numbers; they carry no size, so a
+ *        caller built against a longer argument struct reaches the same case
+ * @arg:  user pointer to the command's argument struct
+ *
+ * Return: the handler's result, or -ENOTTY for an unknown command.
+ */
+static long mmio_shm_fop_ioctl(struct file *file, unsigned int cmd,
+			       unsigned long arg)
 {
 	struct mmio_shm_file *mf = file->private_data;
 	void __user *uarg = (void __user *)arg;
@@ -247,7 +297,7 @@ static long mmio_shm_ioctl(struct file *file, unsigned int cmd,
 	case MMIO_SHM_IOC_RESIZE:
 		return mmio_shm_ioctl_resize(file, mf->dev, uarg);
 	case MMIO_SHM_IOC_ZERO:
-		return mmio_shm_ioctl_zero(file, mf->dev);
+		return mmio_shm_ioctl_zero(file, mf->dev, uarg);
 	case MMIO_SHM_IOC_NOTIFY:
 		return mmio_shm_ioctl_notify(mf->dev, uarg);
 	case MMIO_SHM_IOC_WAIT:
@@ -259,15 +309,15 @@ static long mmio_shm_ioctl(struct file *file, unsigned int cmd,
 
 const struct file_operations mmio_shm_fops = {
 	.owner		= THIS_MODULE,
-	.open		= mmio_shm_open,
-	.release	= mmio_shm_release,
-	.llseek		= mmio_shm_llseek,
-	.read_iter	= mmio_shm_read_iter,
-	.write_iter	= mmio_shm_write_iter,
+	.open		= mmio_shm_fop_open,
+	.release	= mmio_shm_fop_release,
+	.llseek		= mmio_shm_fop_llseek,
+	.read_iter	= mmio_shm_fop_read_iter,
+	.write_iter	= mmio_shm_fop_write_iter,
 	.splice_read	= mmio_shm_splice_read,
 	.splice_write	= iter_file_splice_write,
-	.mmap		= mmio_shm_mmap,
-	.poll		= mmio_shm_poll,
-	.unlocked_ioctl	= mmio_shm_ioctl,
+	.mmap		= mmio_shm_fop_mmap,
+	.poll		= mmio_shm_fop_poll,
+	.unlocked_ioctl	= mmio_shm_fop_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
 };

@@ -8,8 +8,10 @@
  *
  *  - The module creates `devices` struct mmio_shm_dev at load, each with its
  *    own buffer (buffer.c) held in a kernel-internal shmem file, and frees
- *    them at unload. The shmem file is created before the misc device is
- *    registered, so /dev/mmio_shm* never appears half set up.
+ *    them at unload. Every buffer exists before the first node is
+ *    registered, and no node can be opened before the last one is, so
+ *    /dev/mmio_shm* never appears half set up, and a load that fails
+ *    part-way leaves no open file behind.
  *  - Every open file holds a reference on the module (through fops.owner).
  *  - Every VMA holds a reference on the device file it was mapped through
  *    (mmap.c), hence on the module, even after its fd is closed.
@@ -27,22 +29,20 @@
 #include <linux/mutex.h>
 #include <linux/slab.h>
 #include <linux/string.h>
-#include <linux/stringify.h>
 #include <linux/sysfs.h>
 
-#include "mmio_shm.h"
+#include "mmio_shm_drv.h"
 
 #define MMIO_SHM_DEFAULT_SIZE	(4UL << 20)
 #define MMIO_SHM_MAX_DEVICES	32
 
 /*
- * size accepts a plain number of bytes or one with a K, M or G suffix.
- * Anything else, or a value that overflows, fails the load with -EINVAL.
+ * size and max_size take a number of bytes with an optional K, M or G
+ * suffix. memparse() is not used: it ignores trailing garbage ("4Mx") and
+ * wraps on overflow, where a typing error must fail the load (-EINVAL).
  */
-static unsigned long size = MMIO_SHM_DEFAULT_SIZE;
-
-static int mmio_shm_param_set_size(const char *val,
-				   const struct kernel_param *kp)
+static int mmio_shm_param_set_bytes(const char *val,
+				    const struct kernel_param *kp)
 {
 	char num[24];
 	unsigned int shift = 0;
@@ -71,52 +71,49 @@ static int mmio_shm_param_set_size(const char *val,
 	return 0;
 }
 
-static const struct kernel_param_ops mmio_shm_param_size_ops = {
-	.set = mmio_shm_param_set_size,
+static const struct kernel_param_ops mmio_shm_param_bytes_ops = {
+	.set = mmio_shm_param_set_bytes,
 	.get = param_get_ulong,
 };
 
-module_param_cb(size, &mmio_shm_param_size_ops, &size, 0444);
+static unsigned long size = MMIO_SHM_DEFAULT_SIZE;
+module_param_cb(size, &mmio_shm_param_bytes_ops, &size, 0444);
 MODULE_PARM_DESC(size,
 		 "Buffer size of each device in bytes, K/M/G suffix allowed, rounded up to whole pages (default: 4M)");
 
-/*
- * The stock integer parsers answer an out-of-range number with -ERANGE;
- * every unparsable value fails the load with -EINVAL instead.
- */
-static int mmio_shm_param_set_uint(const char *val,
-				   const struct kernel_param *kp)
-{
-	return param_set_uint(val, kp) ? -EINVAL : 0;
-}
-
-static const struct kernel_param_ops mmio_shm_param_uint_ops = {
-	.set = mmio_shm_param_set_uint,
-	.get = param_get_uint,
-};
-
-static int mmio_shm_param_set_ushort(const char *val,
-				     const struct kernel_param *kp)
-{
-	return param_set_ushort(val, kp) ? -EINVAL : 0;
-}
-
-static const struct kernel_param_ops mmio_shm_param_ushort_ops = {
-	.set = mmio_shm_param_set_ushort,
-	.get = param_get_ushort,
-};
+static unsigned long max_size;
+module_param_cb(max_size, &mmio_shm_param_bytes_ops, &max_size, 0444);
+MODULE_PARM_DESC(max_size,
+		 "Most bytes all buffers together may hold, at load and after resizes, K/M/G suffix allowed, at most the RAM size (default 0: half of RAM)");
 
 static unsigned int devices = 1;
-module_param_cb(devices, &mmio_shm_param_uint_ops, &devices, 0444);
+module_param(devices, uint, 0444);
 MODULE_PARM_DESC(devices,
 		 "Number of devices: /dev/mmio_shm, then /dev/mmio_shm1, ... (1-32, default: 1)");
 
 static ushort mode = 0600;
-module_param_cb(mode, &mmio_shm_param_ushort_ops, &mode, 0444);
+module_param(mode, ushort, 0444);
 MODULE_PARM_DESC(mode,
 		 "Permission bits of the device nodes on devtmpfs, udev rules may override (default: 0600)");
 
 static struct mmio_shm_dev *mmio_shm_devs;
+/* 1 once every node is registered; read by open() under misc's lock */
+static int mmio_shm_registered;
+
+/**
+ * mmio_shm_nodes_ready() - whether the load got past its last failure point
+ *
+ * Until every node is registered, a later misc_register() may still fail
+ * and unload the module; open() refuses until then, so that no file is
+ * left pointing into a module that is gone.
+ *
+ * Return: true once opening is safe.
+ */
+bool mmio_shm_nodes_ready(void)
+{
+	/* pairs with the release in mmio_shm_init() */
+	return smp_load_acquire(&mmio_shm_registered);
+}
 
 static struct mmio_shm_dev *mmio_shm_dev_from_device(struct device *device)
 {
@@ -170,15 +167,15 @@ static struct attribute *mmio_shm_attrs[] = {
 ATTRIBUTE_GROUPS(mmio_shm);
 
 /**
- * mmio_shm_dev_create() - set up one device and make its node appear
+ * mmio_shm_dev_setup() - set up one device and its buffer, not yet visible
  * @dev:   zeroed storage for the device
  * @index: 0 for /dev/mmio_shm, N for /dev/mmio_shmN
  * @bytes: buffer size, a whole number of pages
  *
- * Return: 0, or a negative errno with nothing left registered or allocated.
+ * Return: 0, or a negative errno with nothing left allocated.
  */
-static int mmio_shm_dev_create(struct mmio_shm_dev *dev, unsigned int index,
-			       size_t bytes)
+static int mmio_shm_dev_setup(struct mmio_shm_dev *dev, unsigned int index,
+			      size_t bytes)
 {
 	int ret;
 
@@ -186,6 +183,7 @@ static int mmio_shm_dev_create(struct mmio_shm_dev *dev, unsigned int index,
 		scnprintf(dev->name, sizeof(dev->name), "mmio_shm%u", index);
 	else
 		strscpy(dev->name, "mmio_shm", sizeof(dev->name));
+	init_rwsem(&dev->resize_sem);
 	mutex_init(&dev->lock);
 	atomic_set(&dev->nr_open, 0);
 	atomic_set(&dev->nr_maps, 0);
@@ -195,7 +193,8 @@ static int mmio_shm_dev_create(struct mmio_shm_dev *dev, unsigned int index,
 	if (ret) {
 		pr_err("%s: cannot allocate %zu bytes: %d\n", dev->name, bytes,
 		       ret);
-		goto err_destroy_lock;
+		mutex_destroy(&dev->lock);
+		return ret;
 	}
 
 	dev->misc.minor = MISC_DYNAMIC_MINOR;
@@ -203,33 +202,20 @@ static int mmio_shm_dev_create(struct mmio_shm_dev *dev, unsigned int index,
 	dev->misc.fops = &mmio_shm_fops;
 	dev->misc.groups = mmio_shm_groups;
 	dev->misc.mode = mode;
-	/* last: from here on the node exists and may be opened */
-	ret = misc_register(&dev->misc);
-	if (ret) {
-		pr_err("%s: cannot register: %d\n", dev->name, ret);
-		goto err_release_buf;
-	}
 	return 0;
-
-err_release_buf:
-	mmio_shm_buf_release(&dev->buf);
-err_destroy_lock:
-	mutex_destroy(&dev->lock);
-	return ret;
 }
 
-static void mmio_shm_dev_destroy(struct mmio_shm_dev *dev)
+static void mmio_shm_dev_teardown(struct mmio_shm_dev *dev)
 {
-	misc_deregister(&dev->misc);
 	mmio_shm_buf_release(&dev->buf);
 	mutex_destroy(&dev->lock);
 }
 
-static int __init mmio_shm_init(void)
+/* Checks the parameters and sets the cap; returns the size of each buffer. */
+static int mmio_shm_check_params(size_t *bytes)
 {
-	unsigned int i;
-	size_t bytes;
-	int ret;
+	size_t ram = totalram_pages() << PAGE_SHIFT;
+	size_t limit = max_size ? max_size : mmio_shm_ram_limit();
 
 	if (!size) {
 		pr_err("size=0: the buffer needs at least one byte\n");
@@ -245,27 +231,66 @@ static int __init mmio_shm_init(void)
 		       mode);
 		return -EINVAL;
 	}
-	if (size > mmio_shm_size_limit() / devices) {
-		pr_err("size=%lu: %u device(s) of this size exceed half of RAM (%zu bytes)\n",
-		       size, devices, mmio_shm_size_limit());
+	if (max_size > ram) {
+		pr_err("max_size=%lu: more than the RAM size (%zu bytes)\n",
+		       max_size, ram);
+		return -EINVAL;
+	}
+	if (size > limit / devices) {
+		pr_err("size=%lu: %u device(s) of this size exceed the cap of %zu bytes (max_size)\n",
+		       size, devices, limit);
 		return -ENOMEM;
 	}
-	bytes = PAGE_ALIGN(size);
+	mmio_shm_set_limit(limit);
+	*bytes = PAGE_ALIGN(size);
+	return 0;
+}
+
+/*
+ * Every buffer is allocated before the first node is registered, so most
+ * failures happen while nothing is visible. A node that fails to register
+ * after others did is undone with them; those others could not be opened
+ * in between (mmio_shm_nodes_ready()).
+ */
+static int __init mmio_shm_init(void)
+{
+	unsigned int i, reg;
+	size_t bytes;
+	int ret;
+
+	ret = mmio_shm_check_params(&bytes);
+	if (ret)
+		return ret;
 
 	mmio_shm_devs = kcalloc(devices, sizeof(*mmio_shm_devs), GFP_KERNEL);
 	if (!mmio_shm_devs)
 		return -ENOMEM;
 
 	for (i = 0; i < devices; i++) {
-		ret = mmio_shm_dev_create(&mmio_shm_devs[i], i, bytes);
+		ret = mmio_shm_dev_setup(&mmio_shm_devs[i], i, bytes);
 		if (ret)
-			goto err_destroy_devs;
+			goto err_teardown_devs;
 	}
+
+	/* last: from here on the nodes exist, but open() waits for the flag */
+	for (reg = 0; reg < devices; reg++) {
+		ret = misc_register(&mmio_shm_devs[reg].misc);
+		if (ret) {
+			pr_err("%s: cannot register: %d\n",
+			       mmio_shm_devs[reg].name, ret);
+			goto err_deregister;
+		}
+	}
+	/* every device is set up before open() can see the flag */
+	smp_store_release(&mmio_shm_registered, 1);
 	return 0;
 
-err_destroy_devs:
+err_deregister:
+	while (reg--)
+		misc_deregister(&mmio_shm_devs[reg].misc);
+err_teardown_devs:
 	while (i--)
-		mmio_shm_dev_destroy(&mmio_shm_devs[i]);
+		mmio_shm_dev_teardown(&mmio_shm_devs[i]);
 	kfree(mmio_shm_devs);
 	return ret;
 }
@@ -275,13 +300,16 @@ static void __exit mmio_shm_exit(void)
 {
 	unsigned int i;
 
-	for (i = devices; i--; )
-		mmio_shm_dev_destroy(&mmio_shm_devs[i]);
+	for (i = devices; i--; ) {
+		misc_deregister(&mmio_shm_devs[i].misc);
+		mmio_shm_dev_teardown(&mmio_shm_devs[i]);
+	}
 	kfree(mmio_shm_devs);
 }
 module_exit(mmio_shm_exit);
 
 MODULE_DESCRIPTION("Shared-memory character device backed by resident page-cache pages");
 MODULE_AUTHOR("The mmio_shm authors");
-MODULE_VERSION(__stringify(MMIO_SHM_VERSION_MAJOR) "." __stringify(MMIO_SHM_VERSION_MINOR));
+/* the project release, from dkms.conf (see Kbuild) */
+MODULE_VERSION(MMIO_SHM_RELEASE);
 MODULE_LICENSE("GPL");

@@ -27,7 +27,7 @@
 #include <linux/mutex.h>
 
 #include "compat.h"
-#include "mmio_shm.h"
+#include "mmio_shm_drv.h"
 
 static struct mmio_shm_dev *mmio_shm_vma_dev(struct vm_area_struct *vma)
 {
@@ -82,7 +82,7 @@ static const struct vm_operations_struct mmio_shm_vm_ops = {
 };
 
 /**
- * mmio_shm_mmap() - map (part of) the buffer
+ * mmio_shm_fop_mmap() - map (part of) the buffer
  * @file: the device file being mapped
  * @vma:  the new mapping: vm_pgoff is the page offset into the buffer
  *
@@ -90,9 +90,14 @@ static const struct vm_operations_struct mmio_shm_vm_ops = {
  * and with read()/write(). MAP_PRIVATE mappings are copy-on-write as for
  * any file: writes go to private copies and never reach the buffer.
  *
- * Return: 0, or -EINVAL when the range does not lie inside the buffer.
+ * Called with the caller's mmap_lock held. The device lock is taken
+ * killably and only for the range check and the hand-over: a resize
+ * brings its pages in without it, so mmap() never waits for that.
+ *
+ * Return: 0, -EINVAL when the range does not lie inside the buffer, or
+ * -EINTR when killed while waiting for the device lock.
  */
-int mmio_shm_mmap(struct file *file, struct vm_area_struct *vma)
+int mmio_shm_fop_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	struct mmio_shm_file *mf = file->private_data;
 	struct mmio_shm_dev *dev = mf->dev;
@@ -106,7 +111,10 @@ int mmio_shm_mmap(struct file *file, struct vm_area_struct *vma)
 	 * so mprotect(PROT_WRITE) fails) but keeps VM_MAYSHARE. Whatever the
 	 * flags, shmem below gives each case the semantics of a tmpfs file.
 	 */
-	mutex_lock(&dev->lock);
+	mmap_assert_write_locked(vma->vm_mm);
+	ret = mutex_lock_killable(&dev->lock);
+	if (ret)
+		return ret;
 
 	/* the whole range must lie inside the buffer; nothing maps past it */
 	buf_pages = dev->buf.size >> PAGE_SHIFT;
@@ -121,7 +129,7 @@ int mmio_shm_mmap(struct file *file, struct vm_area_struct *vma)
 
 	/* hand the VMA to the shmem file; its mmap installs the fault handler */
 	vma_set_file(vma, shmem);
-	ret = call_mmap(shmem, vma);
+	ret = mmio_shm_vfs_mmap(shmem, vma);
 	if (ret)
 		goto out_unlock;
 

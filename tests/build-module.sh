@@ -16,7 +16,7 @@ EXTRA=${3:-}
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 
 mkdir -p "$OUT/kernel/uapi/linux"
-cp "$TOP/Kbuild" "$OUT/"
+cp "$TOP/Kbuild" "$TOP/dkms.conf" "$OUT/"
 cp "$TOP"/kernel/*.c "$TOP"/kernel/*.h "$OUT/kernel/"
 cp "$TOP/kernel/uapi/linux/mmio_shm.h" "$OUT/kernel/uapi/linux/"
 

@@ -113,8 +113,8 @@ static long futex(uint32_t *uaddr, int op, uint32_t val)
 static double bench_wakeup(enum wake_kind kind, const char *dev, int rounds)
 {
 	int fd = open(dev, O_RDWR), p2c[2], c2p[2], r;
-	struct mmio_shm_notify n = { .size = sizeof(n) };
-	struct mmio_shm_wait w = { .size = sizeof(w) };
+	struct mmio_shm_notify_args n = { .size = sizeof(n) };
+	struct mmio_shm_wait_args w = { .size = sizeof(w) };
 	uint32_t *turn;
 	double t0;
 	pid_t pid;
@@ -126,7 +126,7 @@ static double bench_wakeup(enum wake_kind kind, const char *dev, int rounds)
 	if (turn == MAP_FAILED || pipe(p2c) || pipe(c2p))
 		die("setup");
 	*turn = 0;
-	w.timeout_ns = MMIO_SHM_WAIT_FOREVER;
+	w.deadline = MMIO_SHM_WAIT_FOREVER;
 
 	pid = fork();
 	if (pid < 0)
@@ -190,7 +190,7 @@ static double bench_wakeup(enum wake_kind kind, const char *dev, int rounds)
 int main(int argc, char **argv)
 {
 	const char *dev = argc > 1 ? argv[1] : "/dev/mmio_shm";
-	struct mmio_shm_info info = { .size = sizeof(info) };
+	struct mmio_shm_info_args info = { .size = sizeof(info) };
 	double dev_v, memfd_v, anon_v, fut_v, pipe_v;
 	int fd, mfd;
 	size_t size;

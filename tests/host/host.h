@@ -23,7 +23,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "mmio_shm.h"
+#include "libmmio_shm.h"
 
 /* a memfd of @size bytes, or -1 */
 static inline int memfd_of_size(size_t size)

@@ -51,7 +51,7 @@ FIXTURE_TEARDOWN(dev)
 /* the device's sequence number as MMIO_SHM_IOC_INFO reports it, or -1 */
 static uint64_t cur_seq(int fd)
 {
-	struct mmio_shm_info info;
+	struct mmio_shm_info_args info;
 
 	if (shm_info(fd, &info))
 		return (uint64_t)-1;
@@ -499,8 +499,8 @@ TEST_F(dev, one_notify_wakes_every_waiter)
 TEST_F(dev, nonzero_flags_fail_einval)
 {
 	uint64_t seq = cur_seq(self->fd);
-	struct mmio_shm_notify n;
-	struct mmio_shm_wait w;
+	struct mmio_shm_notify_args n;
+	struct mmio_shm_wait_args w;
 
 	memset(&n, POISON, sizeof(n));
 	n.size = sizeof(n);
@@ -521,8 +521,8 @@ TEST_F(dev, nonzero_flags_fail_einval)
 TEST_F(dev, size_smaller_than_struct_fails_einval)
 {
 	uint64_t seq = cur_seq(self->fd);
-	struct mmio_shm_notify n;
-	struct mmio_shm_wait w;
+	struct mmio_shm_notify_args n;
+	struct mmio_shm_wait_args w;
 	uint32_t sizes[] = { 0, 4, sizeof(n) - 1 };
 	unsigned int i;
 
@@ -546,11 +546,11 @@ TEST_F(dev, size_smaller_than_struct_fails_einval)
 TEST_F(dev, larger_size_needs_zero_tail_else_e2big)
 {
 	struct {
-		struct mmio_shm_wait w;
+		struct mmio_shm_wait_args w;
 		uint64_t tail[2];
 	} bigw;
 	struct {
-		struct mmio_shm_notify n;
+		struct mmio_shm_notify_args n;
 		uint64_t tail[3];
 	} bign;
 	uint64_t seq = cur_seq(self->fd);
@@ -587,7 +587,7 @@ TEST_F(dev, larger_size_needs_zero_tail_else_e2big)
 TEST_F(dev, size_beyond_a_page_fails_e2big)
 {
 	uint64_t seq = cur_seq(self->fd);
-	struct mmio_shm_notify *n;
+	struct mmio_shm_notify_args *n;
 
 	n = calloc(1, 2 * self->ps);
 	ASSERT_NE(NULL, n);
@@ -604,8 +604,8 @@ TEST_F(dev, bad_pointer_fails_efault)
 {
 	uint64_t seq = cur_seq(self->fd);
 	void *bad[] = { NULL, (void *)8, (void *)-4096L };
-	struct mmio_shm_notify *n;
-	struct mmio_shm_wait *w;
+	struct mmio_shm_notify_args *n;
+	struct mmio_shm_wait_args *w;
 	unsigned int i;
 	uint8_t *pages;
 
@@ -646,22 +646,22 @@ TEST_F(dev, bad_pointer_fails_efault)
 /* Commands the device does not know fail with ENOTTY. */
 TEST_F(dev, unknown_ioctl_fails_enotty)
 {
-	struct mmio_shm_wait w = { .size = sizeof(w) };
+	struct mmio_shm_wait_args w = { .size = sizeof(w) };
 	struct {
-		struct mmio_shm_notify n;
+		struct mmio_shm_notify_args n;
 		uint64_t more;
 	} big = { .n = { .size = sizeof(big.n) } };
 	int tiocm;
 
 	ASSERT_EQ(-1, ioctl(self->fd, _IO(MMIO_SHM_IOC_MAGIC, 0x7f)));
 	ASSERT_EQ(ENOTTY, errno);
-	ASSERT_EQ(-1, ioctl(self->fd, _IOWR(MMIO_SHM_IOC_MAGIC, 5, struct mmio_shm_wait), &w));
+	ASSERT_EQ(-1, ioctl(self->fd, _IOWR(MMIO_SHM_IOC_MAGIC, 5, struct mmio_shm_wait_args), &w));
 	ASSERT_EQ(ENOTTY, errno);
 	/* the right number with the wrong size is another command */
 	ASSERT_EQ(-1, ioctl(self->fd, _IOWR(MMIO_SHM_IOC_MAGIC, 3, big), &big));
 	ASSERT_EQ(ENOTTY, errno);
 	/* the right number with the wrong direction too */
-	ASSERT_EQ(-1, ioctl(self->fd, _IOW(MMIO_SHM_IOC_MAGIC, 4, struct mmio_shm_wait), &w));
+	ASSERT_EQ(-1, ioctl(self->fd, _IOW(MMIO_SHM_IOC_MAGIC, 4, struct mmio_shm_wait_args), &w));
 	ASSERT_EQ(ENOTTY, errno);
 	/* a terminal ioctl: the device is not a tty */
 	ASSERT_EQ(-1, ioctl(self->fd, TIOCMGET, &tiocm));
@@ -682,7 +682,7 @@ TEST_F(dev, notify_and_wait_work_on_readonly_fd)
 	ASSERT_EQ(seq + 1, seen);
 	ASSERT_EQ(seq + 1, cur_seq(self->fd));
 	/* while changing the buffer is refused on it */
-	ASSERT_EQ(-1, ioctl(ro, MMIO_SHM_IOC_ZERO));
+	ASSERT_EQ(-1, shm_zero(ro));
 	ASSERT_EQ(EBADF, errno);
 	close(ro);
 }

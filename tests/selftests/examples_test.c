@@ -28,7 +28,7 @@ FIXTURE_SETUP(run)
 	if (fd < 0)
 		SETUP_SKIP("cannot open %s: %s", shm_dev_path(), strerror(errno));
 	self->size = shm_size(fd);
-	ASSERT_EQ(0, ioctl(fd, MMIO_SHM_IOC_ZERO));
+	ASSERT_EQ(0, shm_zero(fd));
 	close(fd);
 	ASSERT_NE(NULL, build_dir(build));
 	snprintf(self->user, sizeof(self->user), "%s/user", build);

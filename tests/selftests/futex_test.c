@@ -128,7 +128,7 @@ FIXTURE_SETUP(dev)
 	self->ps = page_size();
 	npages = self->size / self->ps;
 	ASSERT_LE(8, npages);
-	ASSERT_EQ(0, ioctl(self->fd, MMIO_SHM_IOC_ZERO));
+	ASSERT_EQ(0, shm_zero(self->fd));
 
 	self->page_off = (variant->page < 0 ? npages + variant->page :
 			  variant->page) * self->ps;

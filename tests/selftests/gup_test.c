@@ -48,7 +48,7 @@ FIXTURE_SETUP(dev)
 	self->ps = page_size();
 	self->map_len = 32 * self->ps;
 	ASSERT_LE(self->map_len, self->size);
-	ASSERT_EQ(0, ioctl(self->fd, MMIO_SHM_IOC_ZERO));
+	ASSERT_EQ(0, shm_zero(self->fd));
 	self->map = mmap(NULL, self->map_len, PROT_READ | PROT_WRITE,
 			 MAP_SHARED, self->fd, 0);
 	ASSERT_NE(MAP_FAILED, self->map);

@@ -48,7 +48,7 @@ static inline long page_size(void)
 }
 
 /* MMIO_SHM_IOC_INFO with the output poisoned first; returns ioctl's result */
-static inline int shm_info(int fd, struct mmio_shm_info *info)
+static inline int shm_info(int fd, struct mmio_shm_info_args *info)
 {
 	memset(info, POISON, sizeof(*info));
 	info->size = sizeof(*info);
@@ -59,7 +59,7 @@ static inline int shm_info(int fd, struct mmio_shm_info *info)
 
 static inline int shm_resize(int fd, uint64_t new_size)
 {
-	struct mmio_shm_resize r = { .size = sizeof(r), .new_size = new_size };
+	struct mmio_shm_resize_args r = { .size = sizeof(r), .new_size = new_size };
 
 	return ioctl(fd, MMIO_SHM_IOC_RESIZE, &r);
 }
@@ -67,7 +67,7 @@ static inline int shm_resize(int fd, uint64_t new_size)
 /* rings the doorbell; returns the new sequence or (uint64_t)-1 */
 static inline uint64_t shm_notify(int fd)
 {
-	struct mmio_shm_notify n;
+	struct mmio_shm_notify_args n;
 
 	memset(&n, POISON, sizeof(n));
 	n.size = sizeof(n);
@@ -77,17 +77,37 @@ static inline uint64_t shm_notify(int fd)
 	return n.seq;
 }
 
+/* zeroes the whole buffer; returns ioctl's result */
+static inline int shm_zero(int fd)
+{
+	struct mmio_shm_zero_args z = {
+		.size = sizeof(z),
+		.length = MMIO_SHM_ZERO_TO_END,
+	};
+
+	return ioctl(fd, MMIO_SHM_IOC_ZERO, &z);
+}
+
+static inline uint64_t now_ns(void);
+
+/*
+ * MMIO_SHM_IOC_WAIT with a deadline @timeout_ns from now (0: only check;
+ * MMIO_SHM_WAIT_FOREVER: no deadline)
+ */
 static inline int shm_wait(int fd, uint64_t seq, uint64_t timeout_ns,
 			   uint64_t *cur_seq)
 {
-	struct mmio_shm_wait w;
+	struct mmio_shm_wait_args w;
 	int ret;
 
 	memset(&w, POISON, sizeof(w));
 	w.size = sizeof(w);
 	w.flags = 0;
 	w.seq = seq;
-	w.timeout_ns = timeout_ns;
+	if (timeout_ns == MMIO_SHM_WAIT_FOREVER || !timeout_ns)
+		w.deadline = timeout_ns;
+	else
+		w.deadline = now_ns() + timeout_ns;
 	ret = ioctl(fd, MMIO_SHM_IOC_WAIT, &w);
 	if (cur_seq)
 		*cur_seq = w.cur_seq;
@@ -97,7 +117,7 @@ static inline int shm_wait(int fd, uint64_t seq, uint64_t timeout_ns,
 /* the buffer size as the device reports it, or 0 */
 static inline size_t shm_size(int fd)
 {
-	struct mmio_shm_info info;
+	struct mmio_shm_info_args info;
 
 	if (shm_info(fd, &info))
 		return 0;

@@ -27,7 +27,7 @@ FIXTURE_SETUP(dev)
 	self->size = shm_size(self->fd);
 	ASSERT_LT(0, self->size);
 	self->ps = page_size();
-	ASSERT_EQ(0, ioctl(self->fd, MMIO_SHM_IOC_ZERO));
+	ASSERT_EQ(0, shm_zero(self->fd));
 }
 
 FIXTURE_TEARDOWN(dev)
@@ -40,7 +40,7 @@ FIXTURE_TEARDOWN(dev)
 
 TEST_F(dev, info_reports_the_device)
 {
-	struct mmio_shm_info info;
+	struct mmio_shm_info_args info;
 
 	ASSERT_EQ(0, shm_info(self->fd, &info));
 	EXPECT_EQ(sizeof(info), info.size);
@@ -57,7 +57,7 @@ TEST_F(dev, info_reports_the_device)
 
 TEST_F(dev, info_counts_open_files)
 {
-	struct mmio_shm_info a, b;
+	struct mmio_shm_info_args a, b;
 	int fd2;
 
 	ASSERT_EQ(0, shm_info(self->fd, &a));
@@ -72,7 +72,7 @@ TEST_F(dev, info_counts_open_files)
 
 TEST_F(dev, info_works_on_read_only_fd)
 {
-	struct mmio_shm_info info;
+	struct mmio_shm_info_args info;
 	int ro = open(shm_dev_path(), O_RDONLY);
 
 	ASSERT_LE(0, ro);
@@ -83,7 +83,7 @@ TEST_F(dev, info_works_on_read_only_fd)
 
 TEST_F(dev, info_rejects_flags_and_reserved)
 {
-	struct mmio_shm_info info;
+	struct mmio_shm_info_args info;
 
 	memset(&info, 0, sizeof(info));
 	info.size = sizeof(info);
@@ -98,7 +98,7 @@ TEST_F(dev, info_rejects_flags_and_reserved)
 
 TEST_F(dev, info_rejects_short_size)
 {
-	struct mmio_shm_info info;
+	struct mmio_shm_info_args info;
 
 	memset(&info, 0, sizeof(info));
 	info.size = 0;
@@ -109,39 +109,136 @@ TEST_F(dev, info_rejects_short_size)
 	EXPECT_EQ(EINVAL, errno);
 }
 
-TEST_F(dev, info_accepts_longer_struct_with_zero_tail)
-{
-	struct {
-		struct mmio_shm_info info;
-		uint64_t future[2];
-	} big;
+/*
+ * The argument structs of a future interface: this one's, then fields a
+ * later kernel may add. A program built against such a header sends the
+ * numbers below unchanged, since they carry no size.
+ */
+struct future_args {
+	union {
+		struct mmio_shm_info_args info;
+		struct mmio_shm_resize_args resize;
+		struct mmio_shm_zero_args zero;
+		struct mmio_shm_notify_args notify;
+		struct mmio_shm_wait_args wait;
+		uint32_t size;
+	};
+	uint64_t tail[4];
+};
 
-	memset(&big, 0, sizeof(big));
-	big.info.size = sizeof(big);
-	ASSERT_EQ(0, ioctl(self->fd, MMIO_SHM_IOC_INFO, &big));
-	EXPECT_EQ(self->size, big.info.buf_size);
-	/* fields this kernel does not know are left alone */
-	EXPECT_EQ(0, big.future[0]);
-	EXPECT_EQ(0, big.future[1]);
+/* every command, with the size of its struct and a valid argument */
+static const struct {
+	const char *name;
+	unsigned long cmd;
+	size_t size;
+} commands[] = {
+	{ "INFO", MMIO_SHM_IOC_INFO, sizeof(struct mmio_shm_info_args) },
+	{ "RESIZE", MMIO_SHM_IOC_RESIZE, sizeof(struct mmio_shm_resize_args) },
+	{ "ZERO", MMIO_SHM_IOC_ZERO, sizeof(struct mmio_shm_zero_args) },
+	{ "NOTIFY", MMIO_SHM_IOC_NOTIFY, sizeof(struct mmio_shm_notify_args) },
+	{ "WAIT", MMIO_SHM_IOC_WAIT, sizeof(struct mmio_shm_wait_args) },
+};
+
+/* a valid argument for commands[i], in a struct of @size bytes */
+static void future_prepare(struct future_args *a, size_t i, size_t size,
+			   size_t buf_size)
+{
+	memset(a, 0, sizeof(*a));
+	a->size = size;
+	if (commands[i].cmd == MMIO_SHM_IOC_RESIZE)
+		a->resize.new_size = buf_size;
+	if (commands[i].cmd == MMIO_SHM_IOC_ZERO)
+		a->zero.length = MMIO_SHM_ZERO_TO_END;
+	/* seq 0 after a ring: WAIT returns at once */
 }
 
-TEST_F(dev, info_rejects_longer_struct_with_nonzero_tail)
+TEST_F(dev, numbers_carry_no_size)
 {
-	struct {
-		struct mmio_shm_info info;
-		uint64_t future;
-	} big;
+	size_t i;
 
-	memset(&big, 0, sizeof(big));
-	big.info.size = sizeof(big);
-	big.future = 1;
-	EXPECT_EQ(-1, ioctl(self->fd, MMIO_SHM_IOC_INFO, &big));
-	EXPECT_EQ(E2BIG, errno);
+	for (i = 0; i < ARRAY_SIZE(commands); i++) {
+		EXPECT_EQ(0, _IOC_SIZE(commands[i].cmd)) {
+			TH_LOG("%s encodes a size", commands[i].name);
+		}
+		EXPECT_EQ(_IOC_NONE, _IOC_DIR(commands[i].cmd));
+		EXPECT_EQ(MMIO_SHM_IOC_MAGIC, _IOC_TYPE(commands[i].cmd));
+		EXPECT_EQ(i, _IOC_NR(commands[i].cmd));
+	}
+}
+
+TEST_F(dev, every_command_accepts_a_longer_struct_with_zero_tail)
+{
+	struct future_args a;
+	size_t i;
+
+	ASSERT_NE((uint64_t)-1, shm_notify(self->fd));
+	for (i = 0; i < ARRAY_SIZE(commands); i++) {
+		future_prepare(&a, i, sizeof(a), self->size);
+		EXPECT_EQ(0, ioctl(self->fd, commands[i].cmd, &a)) {
+			TH_LOG("%s: %s", commands[i].name, strerror(errno));
+		}
+		/* what this kernel does not know, it leaves alone */
+		EXPECT_EQ(0, a.tail[0] | a.tail[1] | a.tail[2] | a.tail[3]);
+	}
+	ASSERT_EQ(0, shm_info(self->fd, &a.info));
+	EXPECT_EQ(self->size, a.info.buf_size);
+}
+
+TEST_F(dev, every_command_refuses_a_nonzero_tail_with_e2big)
+{
+	uint64_t seq = sysfs_read_num(shm_dev_name(), "doorbell_seq");
+	struct future_args a;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(commands); i++) {
+		future_prepare(&a, i, sizeof(a), 2 * self->size);
+		a.tail[3] = 1;
+		EXPECT_EQ(-1, ioctl(self->fd, commands[i].cmd, &a));
+		EXPECT_EQ(E2BIG, errno) {
+			TH_LOG("%s", commands[i].name);
+		}
+	}
+	/* nothing was done: no resize, no ring */
+	EXPECT_EQ(self->size, shm_size(self->fd));
+	EXPECT_EQ(seq, sysfs_read_num(shm_dev_name(), "doorbell_seq"));
+}
+
+TEST_F(dev, every_command_refuses_a_short_struct_with_einval)
+{
+	struct future_args a;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(commands); i++) {
+		future_prepare(&a, i, commands[i].size - 4, self->size);
+		EXPECT_EQ(-1, ioctl(self->fd, commands[i].cmd, &a));
+		EXPECT_EQ(EINVAL, errno) {
+			TH_LOG("%s", commands[i].name);
+		}
+		future_prepare(&a, i, 0, self->size);
+		EXPECT_EQ(-1, ioctl(self->fd, commands[i].cmd, &a));
+		EXPECT_EQ(EINVAL, errno);
+	}
+}
+
+TEST_F(dev, every_command_refuses_unknown_flags)
+{
+	struct future_args a;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(commands); i++) {
+		future_prepare(&a, i, commands[i].size, self->size);
+		/* flags is the second word of every struct */
+		((uint32_t *)&a)[1] = 1u << 31;
+		EXPECT_EQ(-1, ioctl(self->fd, commands[i].cmd, &a));
+		EXPECT_EQ(EINVAL, errno) {
+			TH_LOG("%s", commands[i].name);
+		}
+	}
 }
 
 TEST_F(dev, info_rejects_absurd_size)
 {
-	struct mmio_shm_info info;
+	struct mmio_shm_info_args info;
 
 	memset(&info, 0, sizeof(info));
 	info.size = 1 << 20;
@@ -151,7 +248,7 @@ TEST_F(dev, info_rejects_absurd_size)
 
 TEST_F(dev, bad_pointers_are_efault)
 {
-	struct mmio_shm_info *ro_info;
+	struct mmio_shm_info_args *ro_info;
 
 	EXPECT_EQ(-1, ioctl(self->fd, MMIO_SHM_IOC_INFO, NULL));
 	EXPECT_EQ(EFAULT, errno);
@@ -187,7 +284,7 @@ TEST_F(dev, unknown_commands_are_enotty)
 	EXPECT_EQ(-1, ioctl(self->fd, _IOWR(MMIO_SHM_IOC_MAGIC, 0, char[64]), arg));
 	EXPECT_EQ(ENOTTY, errno);
 	EXPECT_EQ(-1, ioctl(self->fd, _IOR(MMIO_SHM_IOC_MAGIC, 0,
-					   struct mmio_shm_info), arg));
+					   struct mmio_shm_info_args), arg));
 	EXPECT_EQ(ENOTTY, errno);
 	EXPECT_EQ(-1, ioctl(self->fd, 0x5401 /* TCGETS */, arg));
 	EXPECT_EQ(ENOTTY, errno);
@@ -279,7 +376,7 @@ TEST_F(dev, resize_while_mapped_by_a_private_mapping_is_busy)
 
 TEST_F(dev, resize_bad_values)
 {
-	struct mmio_shm_resize r = { .size = sizeof(r) };
+	struct mmio_shm_resize_args r = { .size = sizeof(r) };
 	int ro;
 
 	r.new_size = 0;
@@ -316,7 +413,7 @@ TEST_F(dev, zero_clears_the_buffer_under_a_mapping)
 
 	ASSERT_NE(MAP_FAILED, p);
 	memset(p, 0xee, self->size);
-	ASSERT_EQ(0, ioctl(self->fd, MMIO_SHM_IOC_ZERO));
+	ASSERT_EQ(0, shm_zero(self->fd));
 	for (i = 0; i < self->size; i++)
 		nonzero += p[i] != 0;
 	EXPECT_EQ(0, nonzero);
@@ -326,12 +423,67 @@ TEST_F(dev, zero_clears_the_buffer_under_a_mapping)
 TEST_F(dev, zero_needs_a_writable_fd)
 {
 	int ro = open(shm_dev_path(), O_RDONLY);
+	char c = 0;
 
 	ASSERT_LE(0, ro);
 	ASSERT_EQ(1, pwrite(self->fd, "k", 1, 0));
-	EXPECT_EQ(-1, ioctl(ro, MMIO_SHM_IOC_ZERO));
+	EXPECT_EQ(-1, shm_zero(ro));
 	EXPECT_EQ(EBADF, errno);
+	ASSERT_EQ(1, pread(self->fd, &c, 1, 0));
+	EXPECT_EQ('k', c);
 	close(ro);
+}
+
+static int zero_range(int fd, uint64_t offset, uint64_t length)
+{
+	struct mmio_shm_zero_args z = {
+		.size = sizeof(z), .offset = offset, .length = length,
+	};
+
+	return ioctl(fd, MMIO_SHM_IOC_ZERO, &z);
+}
+
+TEST_F(dev, zero_range_clears_exactly_the_range)
+{
+	uint8_t *p = mmap(NULL, self->size, PROT_READ | PROT_WRITE, MAP_SHARED,
+			  self->fd, 0);
+	size_t i, off = self->ps - 3, len = self->ps + 10, wrong = 0;
+
+	ASSERT_NE(MAP_FAILED, p);
+	memset(p, 0xee, self->size);
+	/* byte granular, across a page boundary */
+	ASSERT_EQ(0, zero_range(self->fd, off, len));
+	for (i = 0; i < self->size; i++)
+		wrong += p[i] != ((i >= off && i < off + len) ? 0 : 0xee);
+	EXPECT_EQ(0, wrong);
+	/* from an offset to the end */
+	ASSERT_EQ(0, zero_range(self->fd, self->size - 1, MMIO_SHM_ZERO_TO_END));
+	EXPECT_EQ(0, p[self->size - 1]);
+	EXPECT_EQ(0xee, p[self->size - 2]);
+	munmap(p, self->size);
+}
+
+TEST_F(dev, zero_range_outside_the_buffer_is_einval)
+{
+	char c = 0;
+
+	ASSERT_EQ(1, pwrite(self->fd, "k", 1, 0));
+	EXPECT_EQ(-1, zero_range(self->fd, 0, 0));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, zero_range(self->fd, 0, self->size + 1));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, zero_range(self->fd, self->size, 1));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, zero_range(self->fd, self->size, MMIO_SHM_ZERO_TO_END));
+	EXPECT_EQ(EINVAL, errno);
+	/* offset + length wraps past 2^64 */
+	EXPECT_EQ(-1, zero_range(self->fd, 1, UINT64_MAX - 1));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, zero_range(self->fd, UINT64_MAX, 2));
+	EXPECT_EQ(EINVAL, errno);
+	/* nothing was zeroed by the refused calls */
+	ASSERT_EQ(1, pread(self->fd, &c, 1, 0));
+	EXPECT_EQ('k', c);
 }
 
 /*

@@ -13,7 +13,7 @@
 
 #include "helpers.h"
 #include "kselftest_harness.h"
-#include "mmio_shm.h"
+#include "libmmio_shm.h"
 
 #define RW (MMIO_SHM_PROT_READ | MMIO_SHM_PROT_WRITE)
 #define MS 1000000LL
@@ -47,29 +47,24 @@ FIXTURE_TEARDOWN(dev)
 	mmio_shm_close(self->shm);
 }
 
-/* info with the output poisoned first */
-static int info_of(struct mmio_shm *shm, struct mmio_shm_info *info)
+/* the status with the output poisoned first */
+static int info_of(struct mmio_shm *shm, struct mmio_shm_status *info)
 {
 	memset(info, POISON, sizeof(*info));
-	info->size = sizeof(*info);
-	info->flags = 0;
-	info->reserved = 0;
-	return mmio_shm_info(shm, info);
+	return mmio_shm_get_status(shm, info);
 }
 
 TEST_F(dev, info_matches_the_device)
 {
-	struct mmio_shm_info info;
+	struct mmio_shm_status info;
 
 	ASSERT_EQ(0, info_of(self->shm, &info));
-	EXPECT_EQ(MMIO_SHM_VERSION, info.version);
+	EXPECT_EQ(MMIO_SHM_VERSION, info.kernel_version);
 	EXPECT_EQ(sysfs_read_num(shm_dev_name(), "size"), info.buf_size);
 	EXPECT_EQ(0, info.buf_size % self->ps);
 	EXPECT_LE(1, info.nr_open);
 	EXPECT_EQ(sysfs_read_num(shm_dev_name(), "open_files"), info.nr_open);
 	EXPECT_EQ(sysfs_read_num(shm_dev_name(), "doorbell_seq"), info.seq);
-	info.size = 8;
-	EXPECT_EQ(-EINVAL, mmio_shm_info(self->shm, &info));
 }
 
 TEST_F(dev, default_path_and_open_fd)
@@ -110,7 +105,7 @@ TEST(other_char_devices_are_enodev)
 
 TEST_F(dev, maps_alias_and_are_counted)
 {
-	struct mmio_shm_info before, info;
+	struct mmio_shm_status before, info;
 	size_t off = 3 * self->ps, len;
 	char *whole, *page, c = 0;
 	int fd = mmio_shm_get_fd(self->shm);

@@ -28,7 +28,7 @@ FIXTURE_SETUP(dev)
 	ASSERT_LT(0, self->size);
 	self->ps = page_size();
 	ASSERT_LE(4, self->size / self->ps);
-	ASSERT_EQ(0, ioctl(self->fd, MMIO_SHM_IOC_ZERO));
+	ASSERT_EQ(0, shm_zero(self->fd));
 }
 
 FIXTURE_TEARDOWN(dev)
@@ -39,7 +39,7 @@ FIXTURE_TEARDOWN(dev)
 
 static int nr_maps(int fd)
 {
-	struct mmio_shm_info info;
+	struct mmio_shm_info_args info;
 
 	if (shm_info(fd, &info))
 		return -1;

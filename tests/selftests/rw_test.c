@@ -31,7 +31,7 @@ FIXTURE_SETUP(dev)
 	self->ps = page_size();
 	self->buf = calloc(2, self->ps);
 	ASSERT_NE(NULL, self->buf);
-	ASSERT_EQ(0, ioctl(self->fd, MMIO_SHM_IOC_ZERO));
+	ASSERT_EQ(0, shm_zero(self->fd));
 }
 
 FIXTURE_TEARDOWN(dev)

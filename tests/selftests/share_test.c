@@ -28,7 +28,7 @@ FIXTURE_SETUP(dev)
 	self->size = shm_size(self->fd);
 	ASSERT_LT(0, self->size);
 	self->ps = page_size();
-	ASSERT_EQ(0, ioctl(self->fd, MMIO_SHM_IOC_ZERO));
+	ASSERT_EQ(0, shm_zero(self->fd));
 }
 
 FIXTURE_TEARDOWN(dev)

@@ -458,7 +458,7 @@ TEST_F_TIMEOUT(udev, member_opens_rdwr_and_maps_shared, 180)
 		return;
 	fd = open(shm_dev_path(), O_RDWR);
 	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, ioctl(fd, MMIO_SHM_IOC_ZERO));
+	ASSERT_EQ(0, shm_zero(fd));
 	ASSERT_EQ(0, as_user(self, MEMBER, open_map_write));
 	/* what the member wrote through its mapping is in the buffer */
 	ASSERT_EQ(sizeof(seen), pread(fd, &seen, sizeof(seen), 0));

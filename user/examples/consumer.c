@@ -16,7 +16,7 @@
 int main(int argc, char **argv)
 {
 	struct example ex = { .name = "consumer" };
-	struct mmio_shm_info info = { .size = sizeof(info) };
+	struct mmio_shm_status info;
 	unsigned long count, i;
 	struct channel *ch;
 	uint64_t v, sum = 0;
@@ -27,7 +27,7 @@ int main(int argc, char **argv)
 	ch = ex.buf;
 
 	/* the sequence before looking at the state: no ring can slip by */
-	ret = mmio_shm_info(ex.shm, &info);
+	ret = mmio_shm_get_status(ex.shm, &info);
 	if (ret)
 		example_die(&ex, "info", ret);
 	channel_await_state(&ex, ch, info.seq, CHANNEL_READY);

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mmio_shm.h"
+#include "libmmio_shm.h"
 
 /* the open device and its mapping, as example_open() leaves them */
 struct example {

@@ -48,8 +48,13 @@ static int mmio_shm_verify_chardev(const struct stat *st)
 	return ours ? 0 : -ENODEV;
 }
 
-/* takes over @fd (closing it on failure) and builds the handle */
-static int mmio_shm_new(int fd, struct mmio_shm **shmp)
+/*
+ * Takes over @fd (closing it on failure) and builds the handle. @fd was
+ * opened by us only when @ours: then it is made blocking again; a
+ * duplicate shares the caller's open file description, whose flags are
+ * the caller's and stay as they are.
+ */
+static int mmio_shm_new(int fd, bool ours, struct mmio_shm **shmp)
 {
 	struct mmio_shm *shm;
 	struct stat st;
@@ -72,9 +77,11 @@ static int mmio_shm_new(int fd, struct mmio_shm **shmp)
 		goto err_close;
 	}
 	/* opened non-blocking only so that a FIFO could not hang the open */
-	ret = mmio_shm_sysret(fcntl(fd, F_SETFL, fl & ~O_NONBLOCK));
-	if (ret)
-		goto err_close;
+	if (ours) {
+		ret = mmio_shm_sysret(fcntl(fd, F_SETFL, fl & ~O_NONBLOCK));
+		if (ret)
+			goto err_close;
+	}
 
 	shm = calloc(1, sizeof(*shm));
 	if (!shm) {
@@ -110,7 +117,7 @@ MMIO_SHM_API int mmio_shm_open(const char *path, unsigned int flags,
 				  O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
 	if (fd < 0)
 		return fd;
-	return mmio_shm_new(fd, shmp);
+	return mmio_shm_new(fd, true, shmp);
 }
 
 MMIO_SHM_API int mmio_shm_open_fd(int fd, struct mmio_shm **shmp)
@@ -123,7 +130,7 @@ MMIO_SHM_API int mmio_shm_open_fd(int fd, struct mmio_shm **shmp)
 	dup = mmio_shm_sysret(fcntl(fd, F_DUPFD_CLOEXEC, 0));
 	if (dup < 0)
 		return dup;
-	return mmio_shm_new(dup, shmp);
+	return mmio_shm_new(dup, false, shmp);
 }
 
 MMIO_SHM_API int mmio_shm_close(struct mmio_shm *shm)
@@ -160,38 +167,44 @@ int mmio_shm_dev_ioctl(struct mmio_shm *shm, unsigned long cmd, void *arg)
 	return mmio_shm_sysret(ioctl(shm->fd, cmd, arg));
 }
 
-MMIO_SHM_API int mmio_shm_info(struct mmio_shm *shm,
-			       struct mmio_shm_info *info)
+MMIO_SHM_API int mmio_shm_get_status(struct mmio_shm *shm,
+				     struct mmio_shm_status *st)
 {
-	struct stat st;
+	struct mmio_shm_info_args args = { .size = sizeof(args) };
+	struct stat sb;
 	int ret;
 
-	if (!shm || !info || info->size != sizeof(*info) || info->flags ||
-	    info->reserved)
+	if (!shm || !st)
 		return -EINVAL;
-	if (shm->is_device)
-		return mmio_shm_dev_ioctl(shm, MMIO_SHM_IOC_INFO, info);
-
-	ret = mmio_shm_sysret(fstat(shm->fd, &st));
+	if (!shm->is_device) {
+		ret = mmio_shm_sysret(fstat(shm->fd, &sb));
+		if (ret)
+			return ret;
+		*st = (struct mmio_shm_status){ .buf_size = (uint64_t)sb.st_size };
+		return 0;
+	}
+	ret = mmio_shm_dev_ioctl(shm, MMIO_SHM_IOC_INFO, &args);
 	if (ret)
 		return ret;
-	info->buf_size = (uint64_t)st.st_size;
-	info->seq = 0;
-	info->version = 0;
-	info->nr_open = 0;
-	info->nr_maps = 0;
+	*st = (struct mmio_shm_status){
+		.buf_size = args.buf_size,
+		.seq = args.seq,
+		.kernel_version = args.version,
+		.nr_open = args.nr_open,
+		.nr_maps = args.nr_maps,
+	};
 	return 0;
 }
 
 MMIO_SHM_API int mmio_shm_get_size(struct mmio_shm *shm, uint64_t *size)
 {
-	struct mmio_shm_info info = { .size = sizeof(info) };
+	struct mmio_shm_status st;
 	int ret;
 
 	if (!size)
 		return -EINVAL;
-	ret = mmio_shm_info(shm, &info);
+	ret = mmio_shm_get_status(shm, &st);
 	if (!ret)
-		*size = info.buf_size;
+		*size = st.buf_size;
 	return ret;
 }

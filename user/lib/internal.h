@@ -11,7 +11,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "mmio_shm.h"
+#include <linux/mmio_shm.h>
+
+#include "libmmio_shm.h"
 
 /* one mapping made through a handle, kept to check unmap and sync */
 struct mmio_shm_mapping {

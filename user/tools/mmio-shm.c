@@ -18,7 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "mmio_shm.h"
+#include "libmmio_shm.h"
 
 #define PROG		"mmio-shm"
 #define EXIT_USAGE	2
@@ -115,8 +115,8 @@ static const char *const option_help[][2] = {
 
 static void print_version(void)
 {
-	printf(PROG " (mmio_shm) %d.%d\n", MMIO_SHM_VERSION_MAJOR,
-	       MMIO_SHM_VERSION_MINOR);
+	/* the project release; the device reports its interface in `info` */
+	printf(PROG " (mmio_shm) %s\n", MMIO_SHM_RELEASE);
 }
 
 /* parses a number with an optional K, M or G suffix; exits on garbage */
@@ -150,16 +150,16 @@ static uint64_t parse_num(const char *s, const char *what)
 
 static int cmd_info(const struct call *c)
 {
-	struct mmio_shm_info info = { .size = sizeof(info) };
+	struct mmio_shm_status info;
 	int ret;
 
-	ret = mmio_shm_info(c->shm, &info);
+	ret = mmio_shm_get_status(c->shm, &info);
 	if (ret)
 		die_errno(ret, "info");
 	printf("path: %s\n", c->o->device ? c->o->device : MMIO_SHM_DEFAULT_PATH);
-	printf("type: %s\n", info.version ? "device" : "file");
+	printf("type: %s\n", info.kernel_version ? "device" : "file");
 	printf("size: %" PRIu64 "\n", (uint64_t)info.buf_size);
-	printf("version: %u.%u\n", info.version >> 16, info.version & 0xffff);
+	printf("version: %u.%u\n", info.kernel_version >> 16, info.kernel_version & 0xffff);
 	printf("open_files: %u\n", info.nr_open);
 	printf("mappings: %u\n", info.nr_maps);
 	printf("doorbell_seq: %" PRIu64 "\n", (uint64_t)info.seq);
@@ -319,12 +319,12 @@ static int cmd_notify(const struct call *c)
 /* the sequence to wait past: --seq, else the current one */
 static uint64_t start_seq(const struct call *c)
 {
-	struct mmio_shm_info info = { .size = sizeof(info) };
+	struct mmio_shm_status info;
 	int ret;
 
 	if (c->o->has_seq)
 		return c->o->seq;
-	ret = mmio_shm_info(c->shm, &info);
+	ret = mmio_shm_get_status(c->shm, &info);
 	if (ret)
 		die_errno(ret, "info");
 	return info.seq;

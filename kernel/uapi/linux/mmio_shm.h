@@ -2,12 +2,23 @@
 /*
  * mmio_shm - user-space API of the shared-memory character device
  *
- * Every ioctl argument is a fixed-size struct made of naturally aligned
- * __u32/__u64 fields, so 32-bit and 64-bit callers see the same layout and
- * the same ioctl numbers. Each struct starts with @size, the size of the
- * struct as the caller knows it: a newer kernel accepts an older, shorter
- * struct, and an older kernel refuses a longer one whose extra bytes are not
- * zero (E2BIG). Every @flags and @reserved field must be zero (EINVAL).
+ * How the interface grows:
+ *
+ *  - Every ioctl number is size-free, _IO(MMIO_SHM_IOC_MAGIC, nr): the
+ *    number never changes when its argument struct grows, so a program
+ *    built against a newer, longer struct still reaches the command here.
+ *  - Every argument struct starts with @size, the caller's sizeof() of the
+ *    struct. The kernel accepts any @size from the first published one up
+ *    to a page: bytes it does not know must be zero (E2BIG otherwise),
+ *    bytes the caller did not pass are taken as zero, and output is
+ *    written only up to the smaller of the two sizes. A @size below the
+ *    first published size gives EINVAL.
+ *  - Every @flags bit without a meaning here and every @reserved field
+ *    must be zero (EINVAL), so they can gain a meaning later.
+ *  - Fields are naturally aligned __u32/__u64, so 32-bit and 64-bit
+ *    callers share one layout and no compat translation is needed.
+ *  - New behaviour gets a new flag, field or command; existing ones never
+ *    change meaning.
  */
 #ifndef _UAPI_LINUX_MMIO_SHM_H
 #define _UAPI_LINUX_MMIO_SHM_H
@@ -15,18 +26,18 @@
 #include <linux/types.h>
 #include <linux/ioctl.h>
 
-/* Interface version reported by MMIO_SHM_IOC_INFO: major << 16 | minor. */
+/*
+ * Interface version reported by MMIO_SHM_IOC_INFO: major << 16 | minor.
+ * The minor grows when commands, flags or fields are added.
+ */
 #define MMIO_SHM_VERSION_MAJOR	1
 #define MMIO_SHM_VERSION_MINOR	0
 #define MMIO_SHM_VERSION \
 	((MMIO_SHM_VERSION_MAJOR << 16) | MMIO_SHM_VERSION_MINOR)
 
-/* Timeout value for MMIO_SHM_IOC_WAIT that never expires. */
-#define MMIO_SHM_WAIT_FOREVER	(~(__u64)0)
-
 /**
- * struct mmio_shm_info - what MMIO_SHM_IOC_INFO reports
- * @size:      in: sizeof(struct mmio_shm_info)
+ * struct mmio_shm_info_args - argument of MMIO_SHM_IOC_INFO
+ * @size:      in: sizeof(struct mmio_shm_info_args)
  * @flags:     in: must be 0
  * @buf_size:  out: buffer size in bytes (a whole number of pages)
  * @seq:       out: doorbell sequence number
@@ -35,7 +46,7 @@
  * @nr_maps:   out: live mappings (VMAs) of this device's buffer
  * @reserved:  must be 0
  */
-struct mmio_shm_info {
+struct mmio_shm_info_args {
 	__u32 size;
 	__u32 flags;
 	__u64 buf_size;
@@ -47,53 +58,78 @@ struct mmio_shm_info {
 };
 
 /**
- * struct mmio_shm_resize - argument of MMIO_SHM_IOC_RESIZE
- * @size:      in: sizeof(struct mmio_shm_resize)
+ * struct mmio_shm_resize_args - argument of MMIO_SHM_IOC_RESIZE
+ * @size:      in: sizeof(struct mmio_shm_resize_args)
  * @flags:     in: must be 0
- * @new_size:  in: new buffer size in bytes, rounded up to whole pages
+ * @new_size:  in: new buffer size in bytes, not 0, rounded up to whole pages
  */
-struct mmio_shm_resize {
+struct mmio_shm_resize_args {
 	__u32 size;
 	__u32 flags;
 	__u64 new_size;
 };
 
+/* MMIO_SHM_IOC_ZERO length that reaches the end of the buffer */
+#define MMIO_SHM_ZERO_TO_END	(~(__u64)0)
+
 /**
- * struct mmio_shm_notify - argument of MMIO_SHM_IOC_NOTIFY
- * @size:      in: sizeof(struct mmio_shm_notify)
+ * struct mmio_shm_zero_args - argument of MMIO_SHM_IOC_ZERO
+ * @size:      in: sizeof(struct mmio_shm_zero_args)
+ * @flags:     in: must be 0
+ * @offset:    in: first byte to zero
+ * @length:    in: bytes to zero, not 0; MMIO_SHM_ZERO_TO_END for all bytes
+ *             from @offset to the end. The range must lie inside the buffer.
+ */
+struct mmio_shm_zero_args {
+	__u32 size;
+	__u32 flags;
+	__u64 offset;
+	__u64 length;
+};
+
+/**
+ * struct mmio_shm_notify_args - argument of MMIO_SHM_IOC_NOTIFY
+ * @size:      in: sizeof(struct mmio_shm_notify_args)
  * @flags:     in: must be 0
  * @seq:       out: doorbell sequence number after this ring
  */
-struct mmio_shm_notify {
+struct mmio_shm_notify_args {
 	__u32 size;
 	__u32 flags;
 	__u64 seq;
 };
 
+/* MMIO_SHM_IOC_WAIT deadline that never comes */
+#define MMIO_SHM_WAIT_FOREVER	(~(__u64)0)
+
 /**
- * struct mmio_shm_wait - argument of MMIO_SHM_IOC_WAIT
- * @size:       in: sizeof(struct mmio_shm_wait)
- * @flags:      in: must be 0
- * @seq:        in: wait until the doorbell sequence is greater than this
- * @timeout_ns: in: relative timeout in nanoseconds; 0 checks without
- *              sleeping, MMIO_SHM_WAIT_FOREVER never expires
- * @cur_seq:    out: doorbell sequence number when the call returned
+ * struct mmio_shm_wait_args - argument of MMIO_SHM_IOC_WAIT
+ * @size:      in: sizeof(struct mmio_shm_wait_args)
+ * @flags:     in: must be 0
+ * @seq:       in: wait until the doorbell sequence is greater than this
+ * @deadline:  in: absolute CLOCK_MONOTONIC time in nanoseconds at which
+ *             the wait gives up; a time already past checks without
+ *             sleeping; MMIO_SHM_WAIT_FOREVER never gives up. Being
+ *             absolute, an interrupted wait is restarted as it was for a
+ *             signal handler installed with SA_RESTART.
+ * @cur_seq:   out: doorbell sequence number when the call returned
  */
-struct mmio_shm_wait {
+struct mmio_shm_wait_args {
 	__u32 size;
 	__u32 flags;
 	__u64 seq;
-	__u64 timeout_ns;
+	__u64 deadline;
 	__u64 cur_seq;
 };
 
 /* unused in Documentation/userspace-api/ioctl/ioctl-number.rst */
 #define MMIO_SHM_IOC_MAGIC	0xe2
 
-#define MMIO_SHM_IOC_INFO	_IOWR(MMIO_SHM_IOC_MAGIC, 0, struct mmio_shm_info)
-#define MMIO_SHM_IOC_RESIZE	_IOW(MMIO_SHM_IOC_MAGIC, 1, struct mmio_shm_resize)
+/* size-free numbers: the argument carries its own size (see above) */
+#define MMIO_SHM_IOC_INFO	_IO(MMIO_SHM_IOC_MAGIC, 0)
+#define MMIO_SHM_IOC_RESIZE	_IO(MMIO_SHM_IOC_MAGIC, 1)
 #define MMIO_SHM_IOC_ZERO	_IO(MMIO_SHM_IOC_MAGIC, 2)
-#define MMIO_SHM_IOC_NOTIFY	_IOWR(MMIO_SHM_IOC_MAGIC, 3, struct mmio_shm_notify)
-#define MMIO_SHM_IOC_WAIT	_IOWR(MMIO_SHM_IOC_MAGIC, 4, struct mmio_shm_wait)
+#define MMIO_SHM_IOC_NOTIFY	_IO(MMIO_SHM_IOC_MAGIC, 3)
+#define MMIO_SHM_IOC_WAIT	_IO(MMIO_SHM_IOC_MAGIC, 4)
 
 #endif /* _UAPI_LINUX_MMIO_SHM_H */

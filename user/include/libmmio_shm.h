@@ -15,14 +15,17 @@
  *    loaded. On a file, the device-only calls (mmio_shm_resize(),
  *    mmio_shm_zero(), mmio_shm_notify(), mmio_shm_wait(),
  *    mmio_shm_get_poll_fd()) return -ENOTTY.
+ *  - The library's types are its own: it does not pass the kernel's ioctl
+ *    structs through, so the library's ABI and the device's interface can
+ *    each grow without breaking the other. Programs that want the ioctls
+ *    themselves include <libmmio_shm/mmio_shm.h>, a copy of the kernel's
+ *    UAPI header.
  */
-#ifndef MMIO_SHM_H
-#define MMIO_SHM_H
+#ifndef LIBMMIO_SHM_H
+#define LIBMMIO_SHM_H
 
 #include <stddef.h>
 #include <stdint.h>
-
-#include <linux/mmio_shm.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -47,6 +50,26 @@ extern "C" {
 
 /* an open device or file; its fields are private to the library */
 struct mmio_shm;
+
+/**
+ * struct mmio_shm_status - what mmio_shm_get_status() reports
+ * @buf_size:       buffer size in bytes (a file's size for a file)
+ * @seq:            doorbell sequence number (0 for a file)
+ * @kernel_version: interface version of the module, major << 16 | minor;
+ *                  0 for a file, which tells a file from the device
+ * @nr_open:        open file descriptions of the device (0 for a file)
+ * @nr_maps:        live mappings of the device's buffer (0 for a file)
+ *
+ * A later version of the library that reports more gets a new function,
+ * so this struct keeps its size.
+ */
+struct mmio_shm_status {
+	uint64_t buf_size;
+	uint64_t seq;
+	uint32_t kernel_version;
+	uint32_t nr_open;
+	uint32_t nr_maps;
+};
 
 /**
  * mmio_shm_open() - open the device or a file standing in for it
@@ -75,7 +98,8 @@ MMIO_SHM_API int mmio_shm_open(const char *path, unsigned int flags,
  * are those of mmio_shm_open().
  *
  * Ownership: the library works on its own duplicate of @fd (close-on-exec);
- * the caller keeps @fd and may close it at any time. The handle must be
+ * the caller keeps @fd as it was (its file status flags, O_NONBLOCK among
+ * them, are not changed) and may close it at any time. The handle must be
  * released with mmio_shm_close().
  *
  * Return: 0, or a negative errno; *shmp is untouched on failure.
@@ -117,20 +141,17 @@ MMIO_SHM_API int mmio_shm_get_fd(struct mmio_shm *shm);
 MMIO_SHM_API int mmio_shm_get_poll_fd(struct mmio_shm *shm);
 
 /**
- * mmio_shm_info() - what the device reports about itself
- * @shm:  the handle
- * @info: the caller sets info->size = sizeof(*info) and zeroes flags and
- *        reserved; the rest is filled in
+ * mmio_shm_get_status() - what the device reports about itself
+ * @shm: the handle
+ * @st:  receives the status
  *
- * On the device this is MMIO_SHM_IOC_INFO. On a file, buf_size is the file
- * size, version is 0 (which tells a file from the device) and seq, nr_open
- * and nr_maps are 0.
+ * On the device this is MMIO_SHM_IOC_INFO; on a file only @buf_size is
+ * known, the rest is 0.
  *
- * Return: 0; -EINVAL when info->size is not sizeof(struct mmio_shm_info) or
- * flags or reserved are set; or another negative errno.
+ * Return: 0, or a negative errno.
  */
-MMIO_SHM_API int mmio_shm_info(struct mmio_shm *shm,
-			       struct mmio_shm_info *info);
+MMIO_SHM_API int mmio_shm_get_status(struct mmio_shm *shm,
+				     struct mmio_shm_status *st);
 
 /**
  * mmio_shm_get_size() - the buffer (or file) size in bytes
@@ -220,6 +241,21 @@ MMIO_SHM_API int mmio_shm_resize(struct mmio_shm *shm, uint64_t new_size);
 MMIO_SHM_API int mmio_shm_zero(struct mmio_shm *shm);
 
 /**
+ * mmio_shm_zero_range() - fill part of the buffer with zero bytes
+ * @shm:    a read-write handle of the device
+ * @offset: first byte to zero
+ * @length: how many bytes, not 0; offset + length within the buffer
+ *
+ * Byte granular; mappings see the zeroes at once.
+ *
+ * Return: 0, or a negative errno: -EINVAL for an empty range or one that
+ * does not lie inside the buffer, -EBADF for a read-only handle, -ENOTTY
+ * on a file.
+ */
+MMIO_SHM_API int mmio_shm_zero_range(struct mmio_shm *shm, uint64_t offset,
+				     uint64_t length);
+
+/**
  * mmio_shm_notify() - ring the doorbell, waking every waiter
  * @shm:  the handle
  * @seqp: receives the doorbell sequence after this ring; may be NULL
@@ -231,16 +267,19 @@ MMIO_SHM_API int mmio_shm_notify(struct mmio_shm *shm, uint64_t *seqp);
 /**
  * mmio_shm_wait() - wait until the doorbell sequence exceeds @seq
  * @shm:        the handle
- * @seq:        a sequence number the caller has seen (from mmio_shm_info(),
+ * @seq:        a sequence number the caller has seen (from mmio_shm_get_status(),
  *              mmio_shm_notify() or an earlier wait)
  * @timeout_ns: 0 checks without sleeping; a negative value waits forever;
  *              otherwise a relative timeout in nanoseconds
  * @cur_seqp:   receives the sequence when the call returned; may be NULL
  *
- * Also marks the sequence as seen for mmio_shm_get_poll_fd().
+ * Also marks the sequence as seen for mmio_shm_get_poll_fd(). The timeout
+ * becomes an absolute CLOCK_MONOTONIC deadline for the kernel, so a signal
+ * whose handler was installed with SA_RESTART does not end the wait early.
  *
  * Return: 0 once the sequence is greater than @seq; -ETIMEDOUT when the
- * timeout expired (at once for 0); -EINTR when a signal came first;
+ * timeout expired (at once for 0); -EINTR when a signal handler without
+ * SA_RESTART ran;
  * -ENOTTY on a file; or another negative errno. *cur_seqp is set in the
  * -ETIMEDOUT and -EINTR cases too.
  */
@@ -251,4 +290,4 @@ MMIO_SHM_API int mmio_shm_wait(struct mmio_shm *shm, uint64_t seq,
 }
 #endif
 
-#endif /* MMIO_SHM_H */
+#endif /* LIBMMIO_SHM_H */

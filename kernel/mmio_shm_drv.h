@@ -3,14 +3,25 @@
  * mmio_shm - objects shared by the files of the driver
  *
  * Copyright (C) 2026 The mmio_shm authors
+ *
+ * Lock order, outermost first:
+ *
+ *   mmio_shm_dev.resize_sem -> mm->mmap_lock -> mmio_shm_dev.lock
+ *     -> the shmem inode lock
+ *
+ * read(), write() and ZERO take @resize_sem for reading, RESIZE for writing;
+ * .mmap is called with the mmap_lock held and takes @lock; RESIZE takes
+ * @lock only to publish a new size. No path takes an earlier lock while
+ * holding a later one.
  */
-#ifndef _MMIO_SHM_H
-#define _MMIO_SHM_H
+#ifndef _MMIO_SHM_DRV_H
+#define _MMIO_SHM_DRV_H
 
 #include <linux/atomic.h>
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
+#include <linux/rwsem.h>
 #include <linux/types.h>
 #include <linux/wait.h>
 
@@ -21,9 +32,11 @@
 /**
  * struct mmio_shm_buf - the shared buffer of one device
  * @file:   kernel-internal shmem file whose page cache holds the buffer;
- *          never replaced, only resized, so readers may use it unlocked
- * @size:   buffer size in bytes, a whole number of pages; written under
- *          &mmio_shm_dev.lock, read with READ_ONCE() where the lock is not held
+ *          never replaced, only resized, so it may be used unlocked
+ * @size:   buffer size in bytes, a whole number of pages; written with
+ *          both &mmio_shm_dev.resize_sem (for writing) and &mmio_shm_dev.lock
+ *          held, so holding either one keeps it stable; read with
+ *          READ_ONCE() where neither is held (sysfs, INFO, llseek)
  *
  * The pages live in @file's page cache, so the kernel sees them as ordinary
  * shared file pages: they fault back in after MADV_DONTNEED, carry
@@ -36,21 +49,23 @@ struct mmio_shm_buf {
 
 /**
  * struct mmio_shm_dev - one /dev/mmio_shm* node and its buffer
- * @misc:     the misc device; its .this_device carries the sysfs attributes
- * @name:     node name, "mmio_shm" or "mmio_shmN"
- * @lock:     serialises buffer size changes against mmap() and zeroing;
- *            protects @buf.size and the transition of @nr_maps from zero.
- *            Lock order: mm->mmap_lock, then @lock, then the shmem inode lock.
- *            Never held while copying to or from user memory.
- * @buf:      the shared buffer
+ * @misc:       the misc device; its .this_device carries the sysfs attributes
+ * @name:       node name, "mmio_shm" or "mmio_shmN"
+ * @resize_sem: read side: read(), write() and ZERO, which must see one
+ *              size from start to end; write side: RESIZE
+ * @lock:       serialises .mmap against RESIZE publishing a new size;
+ *              protects the transition of @nr_maps from zero and the
+ *              setting of @shmem_vm_ops. Never held while copying to or
+ *              from user memory, nor while pages are brought in.
+ * @buf:        the shared buffer
  * @shmem_vm_ops: shmem's own vm_operations, seen by the first mmap(); our
- *            VMAs pass faults on to them (see mmap.c). Set once under @lock,
- *            before any VMA can fault, constant afterwards.
- * @nr_open:  open file descriptions of this node
- * @nr_maps:  live VMAs mapping @buf
- * @seq:      doorbell sequence, incremented by every notify; atomic, so
- *            it needs no lock (the wait queue's lock orders ring and wait)
- * @seq_wq:   waiters for @seq to move: MMIO_SHM_IOC_WAIT and poll()
+ *              VMAs pass faults on to them (see mmap.c). Set once under
+ *              @lock, before any VMA can fault, constant afterwards.
+ * @nr_open:    open file descriptions of this node
+ * @nr_maps:    live VMAs mapping @buf
+ * @seq:        doorbell sequence; incremented with release ordering by
+ *              every ring, read with acquire ordering (see doorbell.c)
+ * @seq_wq:     waiters for @seq to move: MMIO_SHM_IOC_WAIT and poll()
  *
  * A device lives from module load to module unload. The module cannot be
  * unloaded while any file of it is open, and every VMA keeps the file it was
@@ -59,7 +74,8 @@ struct mmio_shm_buf {
 struct mmio_shm_dev {
 	struct miscdevice misc;
 	char name[MMIO_SHM_NAME_LEN];
-	struct mutex lock;	/* protects buf.size, shmem_vm_ops; see above */
+	struct rw_semaphore resize_sem;	/* size stable for read/write/zero */
+	struct mutex lock;		/* mmap vs. publishing a new size */
 	struct mmio_shm_buf buf;
 	const struct vm_operations_struct *shmem_vm_ops;
 	atomic_t nr_open;
@@ -87,24 +103,28 @@ static inline struct mmio_shm_dev *mmio_shm_dev_from_misc(struct miscdevice *mis
 	return container_of(misc, struct mmio_shm_dev, misc);
 }
 
+/* main.c */
+bool mmio_shm_nodes_ready(void);
+
 /* buffer.c */
-size_t mmio_shm_size_limit(void);
+void mmio_shm_set_limit(size_t limit);
+size_t mmio_shm_ram_limit(void);
 int mmio_shm_buf_init(struct mmio_shm_buf *buf, const char *name, size_t size);
 void mmio_shm_buf_release(struct mmio_shm_buf *buf);
-int mmio_shm_buf_resize(struct mmio_shm_buf *buf, size_t new_size);
-int mmio_shm_buf_zero(struct mmio_shm_buf *buf);
+int mmio_shm_buf_resize(struct mmio_shm_dev *dev, u64 new_size);
+int mmio_shm_buf_zero(struct mmio_shm_dev *dev, u64 offset, u64 length);
 
 /* mmap.c */
-int mmio_shm_mmap(struct file *file, struct vm_area_struct *vma);
+int mmio_shm_fop_mmap(struct file *file, struct vm_area_struct *vma);
 
 /* doorbell.c */
 void mmio_shm_doorbell_init(struct mmio_shm_dev *dev);
 u64 mmio_shm_doorbell_seq(struct mmio_shm_dev *dev);
 u64 mmio_shm_doorbell_ring(struct mmio_shm_dev *dev);
-int mmio_shm_doorbell_wait(struct mmio_shm_dev *dev, u64 seq, u64 timeout_ns,
+int mmio_shm_doorbell_wait(struct mmio_shm_dev *dev, u64 seq, u64 deadline,
 			   u64 *cur_seq);
 
 /* fops.c */
 extern const struct file_operations mmio_shm_fops;
 
-#endif /* _MMIO_SHM_H */
+#endif /* _MMIO_SHM_DRV_H */
