@@ -64,7 +64,7 @@ echo "== kernel $KERNEL: $VMLINUZ, headers $KDIR"
 
 KMOD=$BUILD/kmod/$KERNEL
 step "module for $KERNEL" tests/build-module.sh "$KDIR" "$KMOD" "$KMAKE"
-step "library, tools and examples" make -s -C user O="$BUILD/user"
+step "library, tools and examples" make -s -C user O="$BUILD/user" CFLAGS="-O2 -g -Werror"
 step "tests" make -s -C tests BUILD="$BUILD"
 
 mkdir -p "$BUILD/logs"
