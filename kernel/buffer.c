@@ -102,6 +102,9 @@ static int mmio_shm_buf_populate(struct mmio_shm_buf *buf, pgoff_t first,
 		if (fatal_signal_pending(current))
 			return -EINTR;
 		page = shmem_read_mapping_page(mapping, index);
+		/* shmem says -ENOSPC when memory cannot be charged */
+		if (PTR_ERR_OR_ZERO(page) == -ENOSPC)
+			return -ENOMEM;
 		if (IS_ERR(page))
 			return PTR_ERR(page);
 		/*

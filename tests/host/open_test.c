@@ -98,6 +98,27 @@ TEST(open_memfd)
 	close(fd);
 }
 
+/*
+ * mmio_shm_open_fd() works on a duplicate that shares the caller's open
+ * file description: the file status flags the caller set stay as they
+ * were, O_NONBLOCK included.
+ */
+TEST(open_fd_leaves_the_callers_flags_alone)
+{
+	int fd = memfd_of_size(4096), fl;
+	struct mmio_shm *shm;
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, fcntl(fd, F_SETFL, O_NONBLOCK | O_APPEND));
+	fl = fcntl(fd, F_GETFL);
+	ASSERT_EQ(0, mmio_shm_open_fd(fd, &shm));
+	EXPECT_EQ(fl, fcntl(fd, F_GETFL));
+	EXPECT_TRUE(fcntl(fd, F_GETFL) & O_NONBLOCK);
+	EXPECT_EQ(0, mmio_shm_close(shm));
+	EXPECT_EQ(fl, fcntl(fd, F_GETFL));
+	close(fd);
+}
+
 TEST(open_refuses_non_files)
 {
 	char fifo[64];

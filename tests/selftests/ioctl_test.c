@@ -8,6 +8,7 @@
  */
 #define _GNU_SOURCE
 #include <setjmp.h>
+#include <stdbool.h>
 #include <sys/mman.h>
 
 #include "helpers.h"
@@ -583,6 +584,108 @@ TEST_F_TIMEOUT(dev, resize_racing_write_leaves_nothing_past_the_end, 300)
 	free(buf);
 	EXPECT_EQ(0, dirty);
 	EXPECT_EQ(self->size, shm_size(self->fd));
+}
+
+
+/* a size large enough that bringing its pages in takes a while under QEMU */
+static uint64_t large_size(void)
+{
+	long pages = sysconf(_SC_PHYS_PAGES);
+
+	/* a third of RAM: within the default cap of half of RAM */
+	return (uint64_t)(pages / 3) * page_size();
+}
+
+/*
+ * Forks a child that resizes @fd to @size; returns its pid once the child
+ * is about to enter the ioctl, and a little later, when it is bringing
+ * pages in.
+ */
+static pid_t resize_in_child(int fd, uint64_t size)
+{
+	int pipefd[2];
+	pid_t pid;
+	char c;
+
+	if (pipe(pipefd))
+		return -1;
+	pid = fork_child();
+	if (!pid) {
+		close(pipefd[0]);
+		close(pipefd[1]);
+		_exit(shm_resize(fd, size) ? errno : 0);
+	}
+	close(pipefd[1]);
+	/* EOF: the child closed its end right before the ioctl */
+	if (pid > 0 && read(pipefd[0], &c, 1) != 0)
+		pid = -1;
+	close(pipefd[0]);
+	usleep(20 * 1000);
+	return pid;
+}
+
+/* true while @pid has not exited */
+static bool still_running(pid_t pid)
+{
+	siginfo_t si = { 0 };
+
+	return !waitid(P_PID, pid, &si, WEXITED | WNOHANG | WNOWAIT) &&
+	       si.si_pid == 0;
+}
+
+/*
+ * SIGKILL ends a resize while it brings pages in: the buffer keeps its
+ * old size and contents, the memory is given back to the account, and the
+ * device works on (a later resize to the same size succeeds).
+ */
+TEST_F_TIMEOUT(dev, killed_resize_leaves_the_buffer_as_it_was, 300)
+{
+	uint64_t big = large_size();
+	char c = 0;
+	pid_t pid;
+
+	ASSERT_EQ(1, pwrite(self->fd, "k", 1, self->size - 1));
+	pid = resize_in_child(self->fd, big);
+	ASSERT_LT(0, pid);
+	/* the resize was still bringing pages in when the signal came */
+	ASSERT_TRUE(still_running(pid));
+	ASSERT_EQ(0, kill(pid, SIGKILL));
+	EXPECT_EQ(128 + SIGKILL, wait_child(pid));
+
+	EXPECT_EQ(self->size, shm_size(self->fd));
+	EXPECT_EQ(self->size,
+		  (size_t)sysfs_read_num(shm_dev_name(), "size"));
+	ASSERT_EQ(1, pread(self->fd, &c, 1, self->size - 1));
+	EXPECT_EQ('k', c);
+	EXPECT_EQ(0, pread(self->fd, &c, 1, self->size));
+	/* the killed resize gave its bytes back: the same size fits again */
+	EXPECT_EQ(0, shm_resize(self->fd, big));
+	EXPECT_EQ(big, shm_size(self->fd));
+}
+
+/*
+ * mmap() is not held up by a resize that brings pages in: it returns (and
+ * may be refused with nothing mapped only if the resize already finished)
+ * while the resizer is still inside its ioctl.
+ */
+TEST_F_TIMEOUT(dev, mmap_does_not_wait_for_a_growing_resize, 300)
+{
+	uint64_t big = large_size();
+	void *p;
+	pid_t pid;
+
+	pid = resize_in_child(self->fd, big);
+	ASSERT_LT(0, pid);
+	ASSERT_TRUE(still_running(pid));
+
+	p = mmap(NULL, self->ps, PROT_READ, MAP_SHARED, self->fd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	/* the resizer had not finished when mmap() returned */
+	EXPECT_TRUE(still_running(pid));
+	/* and now that something maps the buffer, the resize is refused */
+	EXPECT_EQ(EBUSY, wait_child(pid));
+	EXPECT_EQ(self->size, shm_size(self->fd));
+	munmap(p, self->ps);
 }
 
 TEST_HARNESS_MAIN

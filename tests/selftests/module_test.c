@@ -251,15 +251,22 @@ static const struct bad_param bad_params[] = {
 	{ "size=99999999999999999999999", EINVAL, "size" },
 	{ "size=17179869184G", EINVAL, "size" },
 	{ "size=1T", EINVAL, "size" },
-	{ "size=64G", ENOMEM, "half of RAM" },
+	{ "size=64G", ENOMEM, "max_size" },
 	{ "devices=0", EINVAL, "devices=0" },
 	{ "devices=33", EINVAL, "devices=33" },
 	{ "devices=-1", EINVAL, "devices" },
 	{ "devices=two", EINVAL, "devices" },
-	{ "size=512M devices=32", ENOMEM, "half of RAM" },
+	/* the kernel's own integer parser: out of range is ERANGE */
+	{ "devices=4294967296", ERANGE, "devices" },
+	{ "size=512M devices=32", ENOMEM, "max_size" },
 	{ "mode=01000", EINVAL, "mode" },
-	{ "mode=0x10000", EINVAL, "mode" },
+	{ "mode=0x10000", ERANGE, "mode" },
 	{ "mode=rw", EINVAL, "mode" },
+	{ "max_size=abc", EINVAL, "max_size" },
+	{ "max_size=17179869184G", EINVAL, "max_size" },
+	{ "max_size=64G", EINVAL, "max_size=" },
+	{ "size=8M max_size=4M", ENOMEM, "max_size" },
+	{ "size=4M devices=3 max_size=11M", ENOMEM, "max_size" },
 };
 
 TEST_F_TIMEOUT(mod, bad_parameters_fail_cleanly, 300)
@@ -350,6 +357,126 @@ TEST_F(mod, buffer_is_allocated_and_unevictable_at_load)
 	run_cmd("echo 3 > /proc/sys/vm/drop_caches");
 	EXPECT_LE(kb - 256, meminfo_kb("Shmem") - shmem0);
 	EXPECT_LE(kb - 512, meminfo_kb("Unevictable") - unevict0);
+}
+
+static int resize_dev(const char *dev, uint64_t size)
+{
+	char path[64];
+	int fd, ret;
+
+	snprintf(path, sizeof(path), "/dev/%s", dev);
+	fd = open(path, O_RDWR);
+	if (fd < 0)
+		return -errno;
+	ret = shm_resize(fd, size) ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+/* max_size caps the bytes of all devices together, at every resize */
+TEST_F(mod, max_size_caps_all_devices_together)
+{
+	const uint64_t M = 1 << 20;
+
+	ASSERT_EQ(0, unload());
+	ASSERT_EQ(0, load("size=1M devices=2 max_size=6M"));
+	EXPECT_EQ(0, resize_dev(MODNAME, 4 * M));		/* 4 + 1 */
+	EXPECT_EQ(-ENOMEM, resize_dev(MODNAME "1", 3 * M));	/* 4 + 3 */
+	EXPECT_EQ(M, sysfs_read_num(MODNAME "1", "size"));
+	EXPECT_EQ(0, resize_dev(MODNAME "1", 2 * M));		/* 4 + 2 */
+	/* one device alone can never pass the cap either */
+	EXPECT_EQ(-ENOMEM, resize_dev(MODNAME, 7 * M));
+	/* shrinking gives bytes back to the other device */
+	EXPECT_EQ(0, resize_dev(MODNAME, M));			/* 1 + 2 */
+	EXPECT_EQ(0, resize_dev(MODNAME "1", 5 * M));		/* 1 + 5 */
+	EXPECT_EQ(5 * M, sysfs_read_num(MODNAME "1", "size"));
+	EXPECT_EQ(-ENOMEM, resize_dev(MODNAME, 2 * M));		/* 2 + 5 */
+}
+
+static int write_proc(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, strlen(val)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+static void read_proc(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, len - 1);
+
+	buf[n > 0 ? n : 0] = '\0';
+	if (fd >= 0)
+		close(fd);
+}
+
+/*
+ * A load whose second device cannot get its memory (strict overcommit
+ * leaves room for one and a half buffers) fails as a whole, and while it
+ * ran no open() of the first device's node succeeded: no file can point
+ * into a module whose load failed. A child opens the node in a tight loop
+ * the whole time, so a node that was visible and openable during the
+ * failed load would be caught.
+ */
+TEST_F_TIMEOUT(mod, load_failing_part_way_leaves_no_open_file, 300)
+{
+	const long size_kb = 16384;
+	char mode[16], kbytes[32], val[32], params[64], c;
+	int pipefd[2], opened = 0, ret;
+	long committed;
+	pid_t pid;
+
+	ASSERT_EQ(0, unload());
+	ASSERT_EQ(0, pipe(pipefd));
+	pid = fork_child();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		close(pipefd[0]);
+		for (;;) {
+			int fd = open("/dev/" MODNAME, O_RDWR);
+
+			if (fd >= 0) {
+				write(pipefd[1], "o", 1);
+				close(fd);
+			}
+		}
+	}
+	close(pipefd[1]);
+	ASSERT_EQ(0, fcntl(pipefd[0], F_SETFL, O_NONBLOCK));
+
+	read_proc("/proc/sys/vm/overcommit_memory", mode, sizeof(mode));
+	read_proc("/proc/sys/vm/overcommit_kbytes", kbytes, sizeof(kbytes));
+	committed = meminfo_kb("Committed_AS") - meminfo_kb("SwapTotal");
+	snprintf(val, sizeof(val), "%ld", committed + size_kb * 3 / 2);
+	ASSERT_EQ(0, write_proc("/proc/sys/vm/overcommit_kbytes", val));
+	ASSERT_EQ(0, write_proc("/proc/sys/vm/overcommit_memory", "2"));
+
+	snprintf(params, sizeof(params), "size=%ldK devices=3", size_kb);
+	ret = load(params);
+
+	write_proc("/proc/sys/vm/overcommit_memory", mode);
+	write_proc("/proc/sys/vm/overcommit_kbytes", kbytes);
+	kill(pid, SIGKILL);
+	wait_child(pid);
+	while (read(pipefd[0], &c, 1) == 1)
+		opened++;
+	close(pipefd[0]);
+
+	EXPECT_EQ(-ENOMEM, ret);
+	EXPECT_FALSE(loaded()) {
+		unload();
+	}
+	EXPECT_EQ(0, opened) {
+		TH_LOG("%d opens succeeded during a load that failed", opened);
+	}
+	EXPECT_NE(0, access("/dev/" MODNAME, F_OK));
+	EXPECT_NE(0, access("/dev/" MODNAME "1", F_OK));
+	/* and the module loads and works afterwards (teardown loads it) */
 }
 
 TEST_HARNESS_MAIN

@@ -7,7 +7,12 @@
  * Python's mmap module) work on it.
  */
 #define _GNU_SOURCE
+#include <poll.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <linux/userfaultfd.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/sendfile.h>
 #include <sys/uio.h>
 
@@ -240,6 +245,103 @@ TEST_F(dev, python_mmap_module_shares_data)
 	EXPECT_EQ(0, run_cmd(cmd));
 	ASSERT_EQ(1, pread(self->fd, &c, 1, 8));
 	EXPECT_EQ('y', c);
+}
+
+struct in_flight {
+	int fd;			/* the device */
+	void *src;		/* the write's source: faults until resolved */
+	size_t len;		/* bytes to write / page size */
+	off_t off;		/* where the write goes: the last page */
+	size_t size;		/* the buffer size */
+	ssize_t written;	/* what pwrite() returned */
+	int resized;		/* RESIZE results, shrink then grow */
+	bool resize_done;	/* set when both resizes returned */
+};
+
+static void *slow_writer(void *arg)
+{
+	struct in_flight *f = arg;
+
+	f->written = pwrite(f->fd, f->src, f->len, f->off);
+	return NULL;
+}
+
+static void *shrink_and_grow(void *arg)
+{
+	struct in_flight *f = arg;
+
+	f->resized = shm_resize(f->fd, f->off) | shm_resize(f->fd, f->size);
+	__atomic_store_n(&f->resize_done, true, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/*
+ * A write in flight holds the size: its source buffer faults (through
+ * userfaultfd) while the write is inside the driver, and a RESIZE that
+ * shrinks the buffer below it and grows it back must wait for the write.
+ * Then the write lands before the shrink, and the grow zero-fills the
+ * space as it promises; a resize that did not wait would let the stale
+ * write land in the space after the grow had zeroed it.
+ */
+TEST_F_TIMEOUT(dev, resize_waits_for_a_write_in_flight, 120)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
+	struct uffdio_copy copy;
+	struct in_flight f = { .fd = self->fd, .len = self->ps,
+			       .off = self->size - self->ps,
+			       .size = self->size };
+	struct uffd_msg msg;
+	struct pollfd pfd;
+	pthread_t writer, resizer;
+	size_t i, nonzero = 0;
+	char *fill;
+	int uffd;
+
+	uffd = syscall(__NR_userfaultfd, O_CLOEXEC);
+	if (uffd < 0)
+		SKIP(return, "userfaultfd: %s", strerror(errno));
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_API, &api));
+	f.src = mmap(NULL, self->ps, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, f.src);
+	reg.range.start = (uintptr_t)f.src;
+	reg.range.len = self->ps;
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_REGISTER, &reg));
+
+	/* the write enters the driver and stops at its source's fault */
+	ASSERT_EQ(0, pthread_create(&writer, NULL, slow_writer, &f));
+	pfd = (struct pollfd){ .fd = uffd, .events = POLLIN };
+	ASSERT_EQ(1, poll(&pfd, 1, 10000));
+	ASSERT_EQ(sizeof(msg), read(uffd, &msg, sizeof(msg)));
+	ASSERT_EQ(UFFD_EVENT_PAGEFAULT, msg.event);
+
+	/* the resize comes while the write is in flight: it must wait */
+	ASSERT_EQ(0, pthread_create(&resizer, NULL, shrink_and_grow, &f));
+	usleep(200 * 1000);
+	EXPECT_FALSE(__atomic_load_n(&f.resize_done, __ATOMIC_ACQUIRE));
+
+	/* let the write go on with bytes that must not survive */
+	fill = mmap(NULL, self->ps, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, fill);
+	memset(fill, 0x77, self->ps);
+	copy = (struct uffdio_copy){ .dst = (uintptr_t)f.src,
+				     .src = (uintptr_t)fill,
+				     .len = self->ps };
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_COPY, &copy));
+	pthread_join(writer, NULL);
+	pthread_join(resizer, NULL);
+
+	EXPECT_EQ((ssize_t)self->ps, f.written);
+	EXPECT_EQ(0, f.resized);
+	ASSERT_EQ((ssize_t)self->ps, pread(self->fd, self->buf, self->ps, f.off));
+	for (i = 0; i < (size_t)self->ps; i++)
+		nonzero += self->buf[i] != 0;
+	EXPECT_EQ(0, nonzero);
+	munmap(fill, self->ps);
+	munmap(f.src, self->ps);
+	close(uffd);
 }
 
 TEST_HARNESS_MAIN
