@@ -14,17 +14,19 @@
 #   make uninstall       remove what install put in place
 #
 # KVER/KDIR pick the kernel to build the module for: the running kernel's
-# build tree if it has one, else the newest Debian headers installed.
+# build tree unless KDIR names another one (make check passes its own).
 
 KVER ?= $(shell uname -r)
-KDIR ?= $(or $(wildcard /lib/modules/$(KVER)/build),$(shell ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V | tail -n 1))
+KDIR ?= /lib/modules/$(KVER)/build
 KERNEL ?= 6.1
 BUILD ?= $(CURDIR)/build
 
 all: module user
 
 module:
-	@test -n "$(KDIR)" || { echo "no kernel headers: install linux-headers-amd64 or set KDIR"; exit 1; }
+	@test -d "$(KDIR)" || { echo "no build tree for Linux $(KVER) at $(KDIR):"; \
+		echo "install linux-headers-$(KVER), or set KDIR to the tree of the kernel to build for"; exit 1; }
+	@echo "building mmio_shm.ko for Linux $(KREL) ($(KDIR))"
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
 user:

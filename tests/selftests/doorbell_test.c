@@ -8,9 +8,10 @@
  * Policy observed in kernel/fops.c and checked here: the doorbell is not
  * part of the buffer, so NOTIFY and WAIT work on any open file, O_RDONLY
  * included (only RESIZE and ZERO, which change the buffer, need FMODE_WRITE).
- * A signal always ends a wait with EINTR, SA_RESTART or not: the kernel
- * turns -ERESTARTSYS into -EINTR because a relative timeout cannot be
- * restarted as is.
+ * WAIT's deadline is absolute (CLOCK_MONOTONIC): a deadline in the past
+ * only checks, and a signal ends a wait with EINTR only when its handler
+ * was installed without SA_RESTART; with SA_RESTART the kernel restarts
+ * the same call, which still ends at the same deadline.
  *
  * The tests assume nothing else rings the device while they run (the suite
  * runs one test at a time), so sequence numbers are checked exactly.
@@ -228,6 +229,28 @@ TEST_F(dev, wait_short_timeout_sleeps_at_least_the_timeout)
 	ASSERT_LE(timeout, took);
 }
 
+/* A deadline is a point on CLOCK_MONOTONIC: one in the past only checks. */
+TEST_F(dev, wait_deadline_is_absolute_monotonic)
+{
+	struct mmio_shm_wait_args w = { .size = sizeof(w) };
+	uint64_t seq = cur_seq(self->fd);
+
+	w.seq = seq;
+	w.deadline = now_ns() - NSEC_PER_MSEC;
+	ASSERT_EQ(-1, ioctl(self->fd, MMIO_SHM_IOC_WAIT, &w));
+	ASSERT_EQ(ETIMEDOUT, errno);
+	/* never returns before the deadline it was given */
+	w.deadline = now_ns() + 50 * NSEC_PER_MSEC;
+	ASSERT_EQ(-1, ioctl(self->fd, MMIO_SHM_IOC_WAIT, &w));
+	ASSERT_EQ(ETIMEDOUT, errno);
+	ASSERT_LE(w.deadline, now_ns());
+	/* a ring already there is reported whatever the deadline */
+	ASSERT_EQ(seq + 1, shm_notify(self->fd));
+	w.deadline = 0;
+	ASSERT_EQ(0, ioctl(self->fd, MMIO_SHM_IOC_WAIT, &w));
+	ASSERT_EQ(seq + 1, w.cur_seq);
+}
+
 /* Another process's NOTIFY wakes a WAIT that has no timeout. */
 TEST_F(dev, notify_from_child_wakes_forever_wait)
 {
@@ -277,10 +300,14 @@ FIXTURE_TEARDOWN(sig)
 		close(self->fd);
 }
 
-/* A caught signal ends a WAIT without timeout with EINTR, SA_RESTART or not. */
-TEST_F(sig, signal_interrupts_forever_wait_with_eintr)
+/*
+ * A caught signal ends a WAIT with EINTR when its handler was installed
+ * without SA_RESTART. With SA_RESTART the kernel restarts the same call,
+ * whose absolute deadline is unchanged: it ends there, with ETIMEDOUT.
+ */
+TEST_F(sig, signal_ends_wait_with_eintr_unless_sa_restart)
 {
-	uint64_t seq = cur_seq(self->fd), seen = 0;
+	uint64_t seq = cur_seq(self->fd), seen = 0, deadline;
 	int done, ret, err;
 	pid_t pid;
 
@@ -290,14 +317,27 @@ TEST_F(sig, signal_interrupts_forever_wait_with_eintr)
 	ASSERT_EQ(0, set_handler(SIGUSR2, on_usr2, 0));
 	pid = start_poker(SYS_ioctl, POKE_SIGNAL, &done);
 	ASSERT_LT(0, pid);
-	ret = shm_wait(self->fd, seq, MMIO_SHM_WAIT_FOREVER, &seen);
-	err = errno;
+	deadline = now_ns() + 3000 * NSEC_PER_MSEC;
+	{
+		struct mmio_shm_wait_args w = {
+			.size = sizeof(w), .seq = seq, .deadline = deadline,
+		};
+
+		ret = ioctl(self->fd, MMIO_SHM_IOC_WAIT, &w);
+		err = errno;
+		seen = w.cur_seq;
+	}
 	close(done);
 	ASSERT_EQ(0, wait_child(pid));
 	ASSERT_EQ(1, nr_usr1);
 	ASSERT_EQ(0, nr_usr2);
 	ASSERT_EQ(-1, ret);
-	ASSERT_EQ(EINTR, err);
+	if (variant->sa_flags & SA_RESTART) {
+		ASSERT_EQ(ETIMEDOUT, err) TH_LOG("%s", strerror(err));
+		ASSERT_LE(deadline, now_ns());
+	} else {
+		ASSERT_EQ(EINTR, err) TH_LOG("%s", strerror(err));
+	}
 	/* cur_seq is written back even for an interrupted wait */
 	ASSERT_EQ(seq, seen);
 }
