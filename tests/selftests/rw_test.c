@@ -7,12 +7,8 @@
  * Python's mmap module) work on it.
  */
 #define _GNU_SOURCE
-#include <poll.h>
-#include <pthread.h>
-#include <stdbool.h>
-#include <linux/userfaultfd.h>
+#include <sched.h>
 #include <sys/mman.h>
-#include <sys/syscall.h>
 #include <sys/sendfile.h>
 #include <sys/uio.h>
 
@@ -247,101 +243,72 @@ TEST_F(dev, python_mmap_module_shares_data)
 	EXPECT_EQ('y', c);
 }
 
-struct in_flight {
-	int fd;			/* the device */
-	void *src;		/* the write's source: faults until resolved */
-	size_t len;		/* bytes to write / page size */
-	off_t off;		/* where the write goes: the last page */
-	size_t size;		/* the buffer size */
-	ssize_t written;	/* what pwrite() returned */
-	int resized;		/* RESIZE results, shrink then grow */
-	bool resize_done;	/* set when both resizes returned */
-};
-
-static void *slow_writer(void *arg)
+/* pins the calling process to CPU 0 */
+static int pin_to_cpu0(void)
 {
-	struct in_flight *f = arg;
+	cpu_set_t set;
 
-	f->written = pwrite(f->fd, f->src, f->len, f->off);
-	return NULL;
-}
-
-static void *shrink_and_grow(void *arg)
-{
-	struct in_flight *f = arg;
-
-	f->resized = shm_resize(f->fd, f->off) | shm_resize(f->fd, f->size);
-	__atomic_store_n(&f->resize_done, true, __ATOMIC_RELEASE);
-	return NULL;
+	CPU_ZERO(&set);
+	CPU_SET(0, &set);
+	return sched_setaffinity(0, sizeof(set), &set);
 }
 
 /*
- * A write in flight holds the size: its source buffer faults (through
- * userfaultfd) while the write is inside the driver, and a RESIZE that
- * shrinks the buffer below it and grows it back must wait for the write.
- * Then the write lands before the shrink, and the grow zero-fills the
- * space as it promises; a resize that did not wait would let the stale
- * write land in the space after the grow had zeroed it.
+ * A write clamped to one size never lands after a RESIZE changed it: not
+ * past a shrink, and so not in the space a following grow zero-fills.
+ *
+ * The writer and the resizer share one CPU, the resizer at real-time
+ * priority. Whenever the resizer wakes, the writer is preempted at its
+ * next scheduling point: inside write(), that is after the driver clamped
+ * the write to the size and before shmem takes its inode lock, exactly the
+ * window a write without the driver's resize_sem would leave open. The
+ * resizer shrinks, lets the writer run (a stale write would now land past
+ * the end), grows back and, without letting the writer run, checks the
+ * grown byte: it must be zero.
  */
-TEST_F_TIMEOUT(dev, resize_waits_for_a_write_in_flight, 120)
+TEST_F_TIMEOUT(dev, resize_never_lets_a_stale_write_into_grown_space, 300)
 {
-	struct uffdio_api api = { .api = UFFD_API };
-	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
-	struct uffdio_copy copy;
-	struct in_flight f = { .fd = self->fd, .len = self->ps,
-			       .off = self->size - self->ps,
-			       .size = self->size };
-	struct uffd_msg msg;
-	struct pollfd pfd;
-	pthread_t writer, resizer;
-	size_t i, nonzero = 0;
-	char *fill;
-	int uffd;
+	struct sched_param fifo = { .sched_priority = 1 };
+	struct sched_param other = { .sched_priority = 0 };
+	size_t half = self->size / 2;
+	int i, stale = 0;
+	pid_t pid;
+	char c;
 
-	uffd = syscall(__NR_userfaultfd, O_CLOEXEC);
-	if (uffd < 0)
-		SKIP(return, "userfaultfd: %s", strerror(errno));
-	ASSERT_EQ(0, ioctl(uffd, UFFDIO_API, &api));
-	f.src = mmap(NULL, self->ps, PROT_READ | PROT_WRITE,
-		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, f.src);
-	reg.range.start = (uintptr_t)f.src;
-	reg.range.len = self->ps;
-	ASSERT_EQ(0, ioctl(uffd, UFFDIO_REGISTER, &reg));
-
-	/* the write enters the driver and stops at its source's fault */
-	ASSERT_EQ(0, pthread_create(&writer, NULL, slow_writer, &f));
-	pfd = (struct pollfd){ .fd = uffd, .events = POLLIN };
-	ASSERT_EQ(1, poll(&pfd, 1, 10000));
-	ASSERT_EQ(sizeof(msg), read(uffd, &msg, sizeof(msg)));
-	ASSERT_EQ(UFFD_EVENT_PAGEFAULT, msg.event);
-
-	/* the resize comes while the write is in flight: it must wait */
-	ASSERT_EQ(0, pthread_create(&resizer, NULL, shrink_and_grow, &f));
-	usleep(200 * 1000);
-	EXPECT_FALSE(__atomic_load_n(&f.resize_done, __ATOMIC_ACQUIRE));
-
-	/* let the write go on with bytes that must not survive */
-	fill = mmap(NULL, self->ps, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, fill);
-	memset(fill, 0x77, self->ps);
-	copy = (struct uffdio_copy){ .dst = (uintptr_t)f.src,
-				     .src = (uintptr_t)fill,
-				     .len = self->ps };
-	ASSERT_EQ(0, ioctl(uffd, UFFDIO_COPY, &copy));
-	pthread_join(writer, NULL);
-	pthread_join(resizer, NULL);
-
-	EXPECT_EQ((ssize_t)self->ps, f.written);
-	EXPECT_EQ(0, f.resized);
-	ASSERT_EQ((ssize_t)self->ps, pread(self->fd, self->buf, self->ps, f.off));
-	for (i = 0; i < (size_t)self->ps; i++)
-		nonzero += self->buf[i] != 0;
-	EXPECT_EQ(0, nonzero);
-	munmap(fill, self->ps);
-	munmap(f.src, self->ps);
-	close(uffd);
+	if (pin_to_cpu0())
+		SKIP(return, "sched_setaffinity: %s", strerror(errno));
+	pid = fork_child();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		for (;;)
+			(void)!pwrite(self->fd, "W", 1, half);
+	}
+	if (sched_setscheduler(0, SCHED_FIFO, &fifo)) {
+		kill(pid, SIGKILL);
+		wait_child(pid);
+		SKIP(return, "SCHED_FIFO: %s", strerror(errno));
+	}
+	srand(1);
+	for (i = 0; i < 400 && !stale; i++) {
+		/* the writer runs, a write may be half-way through */
+		usleep(50 + rand() % 400);
+		ASSERT_EQ(0, shm_resize(self->fd, half));
+		/* the writer runs: a write clamped before the shrink lands now */
+		usleep(50 + rand() % 200);
+		ASSERT_EQ(0, shm_resize(self->fd, self->size));
+		/* the writer cannot run until the next sleep */
+		ASSERT_EQ(1, pread(self->fd, &c, 1, half));
+		if (c) {
+			stale = 1;
+			TH_LOG("round %d: byte %zu after the grow is %#x", i,
+			       half, c);
+		}
+	}
+	sched_setscheduler(0, SCHED_OTHER, &other);
+	kill(pid, SIGKILL);
+	wait_child(pid);
+	EXPECT_EQ(0, stale);
+	EXPECT_EQ(self->size, shm_size(self->fd));
 }
 
 TEST_HARNESS_MAIN
