@@ -9,7 +9,7 @@
 # A guest that runs longer than TIMEOUT seconds is killed with its whole
 # process group, so no QEMU is ever left behind; that returns 124.
 #
-# Usage: tests/vm.sh VMLINUZ TIMEOUT BUILD_DIR COMMAND
+# Usage: tests/runner/vm.sh VMLINUZ TIMEOUT BUILD_DIR COMMAND
 #        (COMMAND empty: an interactive shell)
 
 set -u

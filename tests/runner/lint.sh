@@ -5,13 +5,13 @@
 # checkpatch.pl --strict (from linux-source-6.1), sparse, a W=1 build
 # without warnings, and an SPDX line in every file of the repository.
 #
-# Usage: tests/lint.sh BUILD_DIR MODULE_BUILD_DIR
+# Usage: tests/runner/lint.sh BUILD_DIR MODULE_BUILD_DIR
 
 set -u
 
 BUILD=$(realpath -m "$1")
 KMOD=$(realpath -m "$2")
-TOP=$(cd "$(dirname "$0")/.." && pwd)
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
 CHECKPATCH=$BUILD/linux-source/scripts/checkpatch.pl
 cd "$TOP" || exit 1
 

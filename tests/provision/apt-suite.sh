@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# Sourced by tests/deps.sh and tests/kernels.sh: a private apt
-# configuration for one extra Debian suite (trixie, bookworm-backports,
+# Sourced by tests/provision/deps.sh and tests/provision/kernels.sh: a
+# private apt configuration for one extra Debian suite (trixie, bookworm-backports,
 # bullseye) under $BUILD/apt/SUITE, so the system's apt sources are never
 # touched. Needs $BUILD and $MIRROR.
 #

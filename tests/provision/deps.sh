@@ -8,7 +8,7 @@
 # private apt configuration under the build directory, so the system's
 # sources are never touched.
 #
-# Usage: tests/deps.sh [BUILD_DIR]
+# Usage: tests/provision/deps.sh [BUILD_DIR]
 
 set -eu
 
@@ -63,7 +63,7 @@ if [ -n "$missing" ]; then
 		--no-install-recommends $missing
 fi
 
-# apt_suite: the private apt configuration shared with tests/kernels.sh
+# apt_suite: the private apt configuration shared with tests/provision/kernels.sh
 . "$(dirname "$0")/apt-suite.sh"
 
 # virtme-ng runs a kernel on the host's own filesystem; bookworm lacks it.

@@ -7,13 +7,13 @@
 # it. Ends with the line "N passed, N failed, N skipped" summing every test
 # case, and exits non-zero if any failed.
 #
-# Usage: tests/check.sh [KERNEL] [BUILD_DIR]     (KERNEL: 5.10, 6.1, 6.12)
+# Usage: tests/runner/check.sh [KERNEL] [BUILD_DIR]     (KERNEL: 5.10, 6.1, 6.12)
 
 set -u -o pipefail
 
 KERNEL=${1:-6.1}
 BUILD=$(realpath -m "${2:-build}")
-TOP=$(cd "$(dirname "$0")/.." && pwd)
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
 VM_TIMEOUT=${VM_TIMEOUT:-1200}
 cd "$TOP" || exit 1
 
@@ -56,33 +56,33 @@ step() {
 	fi
 }
 
-step "dependencies" tests/deps.sh "$BUILD"
+step "dependencies" tests/provision/deps.sh "$BUILD"
 
-kvars=$(tests/kernels.sh "$KERNEL" "$BUILD") || { failed=$((failed + 1)); finish; }
+kvars=$(tests/provision/kernels.sh "$KERNEL" "$BUILD") || { failed=$((failed + 1)); finish; }
 eval "$kvars"
 echo "== kernel $KERNEL: $VMLINUZ, headers $KDIR"
 
 KMOD=$BUILD/kmod/$KERNEL
-step "module for $KERNEL" tests/build-module.sh "$KDIR" "$KMOD" "$KMAKE"
+step "module for $KERNEL" tests/runner/build-module.sh "$KDIR" "$KMOD" "$KMAKE"
 step "library, tools and examples" make -s -C user O="$BUILD/user" CFLAGS="-O2 -g -Werror"
 step "tests" make -s -C tests BUILD="$BUILD"
 
 mkdir -p "$BUILD/logs"
 
 echo "== host checks"
-tests/lint.sh "$BUILD" "$KMOD" | tee "$BUILD/logs/lint.log"
+tests/runner/lint.sh "$BUILD" "$KMOD" | tee "$BUILD/logs/lint.log"
 add_counts "$BUILD/logs/lint.log"
 
 echo "== host tests"
 hosttests=$(make -s -C tests list-hosttests)
 # shellcheck disable=SC2086
-tests/run-suite.sh --host "$BUILD/host" $hosttests | tee "$BUILD/logs/host.log"
+tests/runner/run-suite.sh --host "$BUILD/host" $hosttests | tee "$BUILD/logs/host.log"
 add_counts "$BUILD/logs/host.log"
 
 echo "== kselftests in the $KERNEL guest"
 selftests=$(make -s -C tests list-selftests)
-tests/vm.sh "$VMLINUZ" "$VM_TIMEOUT" "$BUILD" \
-	"$TOP/tests/run-suite.sh $KMOD/mmio_shm.ko $BUILD/tests $selftests" |
+tests/runner/vm.sh "$VMLINUZ" "$VM_TIMEOUT" "$BUILD" \
+	"$TOP/tests/runner/run-suite.sh $KMOD/mmio_shm.ko $BUILD/tests $selftests" |
 	tee "$BUILD/logs/vm-$KERNEL.log"
 add_counts "$BUILD/logs/vm-$KERNEL.log"
 
