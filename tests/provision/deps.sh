@@ -13,7 +13,6 @@
 set -eu
 
 BUILD=${1:-build}
-MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 
 # Debian package -> what it gives us
 PACKAGES="

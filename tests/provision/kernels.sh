@@ -21,7 +21,6 @@ set -eu
 
 KERNEL=${1:-6.1}
 BUILD=$(realpath -m "${2:-build}")
-MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 
 die() {
 	echo "kernels: $*" >&2
