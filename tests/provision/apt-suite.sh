@@ -6,9 +6,9 @@
 # $BUILD/apt/SUITE, so the system's apt sources are never touched.
 #
 # debian_mirror prints the archive the system installs from. apt_suite
-# SUITE (with $BUILD set) sets $MIRROR to that archive, $opts to the apt options that
-# select the suite and $apt_dir to its directory; it runs `apt-get update`
-# the first time, and again when KERNELS_REFRESH is set.
+# SUITE (with $BUILD set) sets $MIRROR to that archive, $opts to the apt
+# options that select the suite and $apt_dir to its directory; it runs
+# `apt-get update` the first time, and again when KERNELS_REFRESH is set.
 
 # The archive of the system's own Debian source: DEBIAN_MIRROR when set,
 # else the first URIs: of the deb822 stanza in /etc/apt/sources.list.d/
