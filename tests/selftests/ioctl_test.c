@@ -11,33 +11,7 @@
 #include <stdbool.h>
 #include <sys/mman.h>
 
-#include "helpers.h"
-#include "kselftest_harness.h"
-
-FIXTURE(dev) {
-	int fd;		/* the device, opened O_RDWR */
-	size_t size;	/* buffer size at setup, restored at teardown */
-	long ps;	/* page size */
-};
-
-FIXTURE_SETUP(dev)
-{
-	self->fd = open(shm_dev_path(), O_RDWR);
-	if (self->fd < 0)
-		SETUP_SKIP("cannot open %s: %s", shm_dev_path(), strerror(errno));
-	self->size = shm_size(self->fd);
-	ASSERT_LT(0, self->size);
-	self->ps = page_size();
-	ASSERT_EQ(0, shm_zero(self->fd));
-}
-
-FIXTURE_TEARDOWN(dev)
-{
-	if (self->fd < 0)
-		return;
-	EXPECT_EQ(0, shm_resize(self->fd, self->size));
-	close(self->fd);
-}
+#include "fixture.h"
 
 TEST_F(dev, info_reports_the_device)
 {

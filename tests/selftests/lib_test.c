@@ -11,39 +11,29 @@
 #include <sys/mman.h>
 #include <sys/time.h>
 
-#include "helpers.h"
-#include "kselftest_harness.h"
 #include "libmmio_shm.h"
+
+#define DEV_FIELDS \
+	struct mmio_shm *shm;	/* the device through the library, read-write */
+#define DEV_HOOKS
+#include "fixture.h"
 
 #define RW (MMIO_SHM_PROT_READ | MMIO_SHM_PROT_WRITE)
 #define MS 1000000LL
 
-FIXTURE(dev) {
-	struct mmio_shm *shm;	/* the device, read-write */
-	uint64_t size;		/* its buffer size at setup, restored at teardown */
-	size_t ps;		/* page size */
-};
-
-FIXTURE_SETUP(dev)
+static void dev_setup_hook(struct __test_metadata *_metadata,
+			   FIXTURE_DATA(dev) *self,
+			   const FIXTURE_VARIANT(dev) *variant)
 {
-	int ret = mmio_shm_open(shm_dev_path(), MMIO_SHM_OPEN_RDWR, &self->shm);
-
-	if (ret)
-		SKIP(return, "cannot open %s: %s", shm_dev_path(), strerror(-ret));
-	ASSERT_EQ(0, mmio_shm_get_size(self->shm, &self->size));
-	self->ps = (size_t)page_size();
-	ASSERT_EQ(0, mmio_shm_zero(self->shm));
+	ASSERT_EQ(0, mmio_shm_open(shm_dev_path(), MMIO_SHM_OPEN_RDWR,
+				   &self->shm));
 }
 
-FIXTURE_TEARDOWN(dev)
+/* closing the handle unmaps what it mapped: the size can be put back */
+static void dev_teardown_hook(struct __test_metadata *_metadata,
+			      FIXTURE_DATA(dev) *self,
+			      const FIXTURE_VARIANT(dev) *variant)
 {
-	uint64_t size = 0;
-
-	if (!self->shm)
-		return;
-	/* leave the buffer as the next test expects it */
-	if (!mmio_shm_get_size(self->shm, &size) && size != self->size)
-		mmio_shm_resize(self->shm, self->size);
 	mmio_shm_close(self->shm);
 }
 
