@@ -2,8 +2,10 @@
 /*
  * sysfs: /sys/class/misc/mmio_shm/{size,open_files,mappings,doorbell_seq}
  * exist, are readable by anyone and writable by no one, and track the
- * device as it is opened, mapped and rung. The module parameters are
- * readable under /sys/module/mmio_shm/parameters.
+ * device as it is resized, opened, mapped and rung, as MMIO_SHM_IOC_INFO
+ * reports it. The module parameters are readable under
+ * /sys/module/mmio_shm/parameters. This file owns those attributes: other
+ * tests use them only to observe something else.
  */
 #define _GNU_SOURCE
 #include <sys/mman.h>
@@ -50,12 +52,26 @@ TEST_F(dev, size_matches_info_and_cat_works)
 	EXPECT_EQ(0, run_cmd(cmd));
 }
 
+TEST_F(dev, size_follows_resize)
+{
+	size_t grown = self->size + 2 * self->ps;
+
+	ASSERT_EQ(0, shm_resize(self->fd, grown));
+	EXPECT_EQ((long long)grown, sysfs_read_num(shm_dev_name(), "size"));
+	ASSERT_EQ(0, shm_resize(self->fd, self->size));
+	EXPECT_EQ((long long)self->size, sysfs_read_num(shm_dev_name(), "size"));
+}
+
 TEST_F(dev, open_files_counts_opens_and_closes)
 {
 	long long before = sysfs_read_num(shm_dev_name(), "open_files");
-	int fd2 = open(shm_dev_path(), O_RDONLY);
+	struct mmio_shm_info_args info;
+	int fd2;
 
 	ASSERT_LE(1, before);
+	ASSERT_EQ(0, shm_info(self->fd, &info));
+	EXPECT_EQ((long long)info.nr_open, before);
+	fd2 = open(shm_dev_path(), O_RDONLY);
 	ASSERT_LE(0, fd2);
 	EXPECT_EQ(before + 1, sysfs_read_num(shm_dev_name(), "open_files"));
 	close(fd2);
@@ -65,6 +81,7 @@ TEST_F(dev, open_files_counts_opens_and_closes)
 TEST_F(dev, mappings_counts_vmas)
 {
 	long long before = sysfs_read_num(shm_dev_name(), "mappings");
+	struct mmio_shm_info_args info;
 	void *a, *b;
 
 	a = mmap(NULL, self->ps, PROT_READ, MAP_SHARED, self->fd, 0);
@@ -72,6 +89,8 @@ TEST_F(dev, mappings_counts_vmas)
 	b = mmap(NULL, self->ps, PROT_READ, MAP_SHARED, self->fd, self->ps);
 	ASSERT_NE(MAP_FAILED, b);
 	EXPECT_EQ(before + 2, sysfs_read_num(shm_dev_name(), "mappings"));
+	ASSERT_EQ(0, shm_info(self->fd, &info));
+	EXPECT_EQ((long long)info.nr_maps, before + 2);
 	munmap(a, self->ps);
 	munmap(b, self->ps);
 	EXPECT_EQ(before, sysfs_read_num(shm_dev_name(), "mappings"));
@@ -79,8 +98,12 @@ TEST_F(dev, mappings_counts_vmas)
 
 TEST_F(dev, doorbell_seq_follows_notify)
 {
-	uint64_t seq = shm_notify(self->fd);
+	struct mmio_shm_info_args info;
+	uint64_t seq;
 
+	ASSERT_EQ(0, shm_info(self->fd, &info));
+	EXPECT_EQ((long long)info.seq, sysfs_read_num(shm_dev_name(), "doorbell_seq"));
+	seq = shm_notify(self->fd);
 	ASSERT_NE((uint64_t)-1, seq);
 	EXPECT_EQ((long long)seq, sysfs_read_num(shm_dev_name(), "doorbell_seq"));
 }
