@@ -6,7 +6,8 @@
 # the module first, writes a marker to /dev/kmsg before each program and
 # scans the kernel log after it for what a bug leaves there (BUG, WARNING,
 # Oops, lockdep, KASAN, kmemleak, UBSAN); with --host it runs them natively,
-# without module or kernel log.
+# without module or kernel log. With --loaded it runs in the guest on the
+# module loaded already (make vm-run loads it), MMIO_SHM_KO if set.
 #
 # A program is a kselftest-harness binary or a TAP shell script; both
 # print TAP. Each one's output is shown indented ("# "), then one line for
@@ -19,7 +20,7 @@
 # The programs find the checkout and the build directory in MMIO_SHM_TOP
 # and MMIO_SHM_BUILD (defaults: this script's checkout and its build/).
 #
-# Usage: run-suite.sh MODULE.ko|--host PROGRAM...   (PROGRAM: a path)
+# Usage: run-suite.sh MODULE.ko|--loaded|--host PROGRAM...   (PROGRAM: a path)
 
 set -u
 
@@ -39,6 +40,8 @@ host=0
 if [ "$KO" = --host ]; then
 	host=1
 	echo "1..$#"
+elif [ "$KO" = --loaded ]; then
+	echo "1..$(($# + 1))"
 else
 	echo "1..$(($# + 1))"
 	if ! insmod "$KO"; then
@@ -49,7 +52,12 @@ else
 	export MMIO_SHM_KO="$KO"
 fi
 
-# tests write scratch files into their working directory
+# the programs as absolute paths: tests write scratch files into their
+# working directory, which is not the caller's
+for t in "$@"; do
+	shift
+	set -- "$@" "$(realpath "$t")"
+done
 cd "${TMPDIR:-/tmp}" || exit 1
 
 n=0
