@@ -59,30 +59,30 @@ log() {
 }
 
 run() {
-	out=$("$@"; s=$?; echo x; exit "$s")
+	out=$("$@"; _tap_s=$?; echo x; exit "$_tap_s")
 	status=$?
 	out=${out%x}
 }
 
 run2() {
-	out=$("$@" 2>&1; s=$?; echo x; exit "$s")
+	out=$("$@" 2>&1; _tap_s=$?; echo x; exit "$_tap_s")
 	status=$?
 	out=${out%x}
 }
 
 lines() {
-	local s=${1//[!$'\n']/}
+	local _tap_nl=${1//[!$'\n']/}
 
-	echo "${#s}"
+	echo "${#_tap_nl}"
 }
 
 # the test script's line that made the failed check
 _tap_where() {
-	local i
+	local _tap_i
 
-	for ((i = 1; i < ${#BASH_SOURCE[@]}; i++)); do
-		if [ "${BASH_SOURCE[i]}" != "${BASH_SOURCE[0]}" ]; then
-			echo "$(basename "${BASH_SOURCE[i]}"):${BASH_LINENO[i - 1]}"
+	for ((_tap_i = 1; _tap_i < ${#BASH_SOURCE[@]}; _tap_i++)); do
+		if [ "${BASH_SOURCE[_tap_i]}" != "${BASH_SOURCE[0]}" ]; then
+			echo "$(basename "${BASH_SOURCE[_tap_i]}"):${BASH_LINENO[_tap_i - 1]}"
 			return
 		fi
 	done
@@ -91,9 +91,7 @@ _tap_where() {
 # what went wrong, with strings shown as $'...' so that newlines and
 # control characters are visible
 _tap_show() {
-	local what=$1 want=$2 got=$3
-
-	log "$(_tap_where): ${what:+$what: }expected $(printf '%q' "$want"), got $(printf '%q' "$got")"
+	log "$(_tap_where): ${1:+$1: }expected $(printf '%q' "$2"), got $(printf '%q' "$3")"
 }
 
 _tap_fail() {
@@ -160,7 +158,8 @@ skip() {
 }
 
 run_case() {
-	local name=$1 fn=${2:-$1} rc reason
+	# names of its own: the case sees the test's variables, not these
+	local _tap_name=$1 _tap_fn=${2:-$1} _tap_rc _tap_reason
 
 	_tap_n=$((_tap_n + 1))
 	rm -f "$_tap_tmp/skip"
@@ -172,17 +171,17 @@ run_case() {
 		if declare -F setup >/dev/null; then
 			setup
 		fi
-		"$fn"
+		"$_tap_fn"
 		exit "$_tap_case_failed"
 	) 2>&1 </dev/null | sed 's/^/# /'
-	rc=${PIPESTATUS[0]}
-	if [ "$rc" -eq 77 ]; then
-		reason=$(cat "$_tap_tmp/skip" 2>/dev/null)
-		echo "ok $_tap_n $name # SKIP${reason:+ $reason}"
-	elif [ "$rc" -eq 0 ]; then
-		echo "ok $_tap_n $name"
+	_tap_rc=${PIPESTATUS[0]}
+	if [ "$_tap_rc" -eq 77 ]; then
+		_tap_reason=$(cat "$_tap_tmp/skip" 2>/dev/null)
+		echo "ok $_tap_n $_tap_name # SKIP${_tap_reason:+ $_tap_reason}"
+	elif [ "$_tap_rc" -eq 0 ]; then
+		echo "ok $_tap_n $_tap_name"
 	else
-		echo "not ok $_tap_n $name"
+		echo "not ok $_tap_n $_tap_name"
 		_tap_failed=1
 	fi
 }

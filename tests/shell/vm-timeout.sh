@@ -8,9 +8,10 @@
 # few seconds, and a scratch directory as the build directory: vm.sh hands
 # that to QEMU (--rwdir), so the path marks this run's QEMU on the process
 # list, apart from any other guest on the machine. While it runs, a QEMU
-# with the marker must appear; vm.sh must then return 124, within the
-# timeout plus the 10 s of its SIGKILL grace and some slack, and once it
-# has returned no process with the marker may be left.
+# with the marker must appear, started by the virtme-run of the unpacked
+# virtme-ng (BUILD/virtme-ng, never the system's); vm.sh must then return
+# 124, within the timeout plus the 10 s of its SIGKILL grace and some
+# slack, and once it has returned no process with the marker may be left.
 
 . "$(dirname "$0")/tap.sh"
 
@@ -21,10 +22,12 @@ cleanup() {
 	[ -z "${MARK:-}" ] || { pkill -KILL -f -- "$MARK"; rm -rf "$MARK"; }
 }
 
-plan 4
+CASES="qemu_of_the_run_starts virtme_ng_is_the_unpacked_one vm_sh_returns_124
+vm_sh_returns_in_time no_process_of_the_run_is_left"
+
+plan 5
 if [ -z "$VMLINUZ" ] || [ ! -r "$VMLINUZ" ]; then
-	for c in qemu_of_the_run_starts vm_sh_returns_124 vm_sh_returns_in_time \
-		 no_process_of_the_run_is_left; do
+	for c in $CASES; do
 		skip_case "$c" "no kernel image to boot (MMIO_SHM_VMLINUZ; make check sets it)"
 	done
 	tap_exit
@@ -39,7 +42,9 @@ start=$SECONDS
 	'echo guest-up; while :; do sleep 1000; done' >"$MARK/out" 2>&1 &
 vm=$!
 seen=0
+unpacked=0
 for _ in $(seq 100); do
+	pgrep -f -- "python3 $MARK/virtme-ng/usr/bin/virtme-run " >/dev/null && unpacked=1
 	if pgrep -f -- "qemu-system.*$MARK" >/dev/null; then
 		seen=1
 		break
@@ -57,6 +62,10 @@ qemu_of_the_run_starts() {
 	expect_eq 1 "$seen" "a qemu-system process with $MARK on its command line"
 }
 
+virtme_ng_is_the_unpacked_one() {
+	expect_eq 1 "$unpacked" "a virtme-run of $MARK/virtme-ng, found through PATH"
+}
+
 vm_sh_returns_124() {
 	expect_eq 124 "$rc" "exit status of vm.sh"
 }
@@ -70,8 +79,7 @@ no_process_of_the_run_is_left() {
 	expect_eq "" "$left" "processes left with $MARK in their command line"
 }
 
-run_case qemu_of_the_run_starts
-run_case vm_sh_returns_124
-run_case vm_sh_returns_in_time
-run_case no_process_of_the_run_is_left
+for c in $CASES; do
+	run_case "$c"
+done
 tap_exit
