@@ -33,33 +33,33 @@ user:
 	$(MAKE) -C user O=$(BUILD)/user
 
 check:
-	tests/check.sh $(KERNEL) $(BUILD)
+	tests/runner/check.sh $(KERNEL) $(BUILD)
 
 # the guest for a person: the module built for KERNEL, user/ and the tests
 vm-prepare:
-	@tests/deps.sh $(BUILD)
-	@eval "$$(tests/kernels.sh $(KERNEL) $(BUILD))" && \
-		tests/build-module.sh "$$KDIR" $(BUILD)/kmod/$(KERNEL) "$$KMAKE"
+	@tests/provision/deps.sh $(BUILD)
+	@eval "$$(tests/provision/kernels.sh $(KERNEL) $(BUILD))" && \
+		tests/runner/build-module.sh "$$KDIR" $(BUILD)/kmod/$(KERNEL) "$$KMAKE"
 	@$(MAKE) -s -C user O=$(BUILD)/user
 	@$(MAKE) -s -C tests BUILD=$(BUILD)
 
 vm-shell: vm-prepare
-	@eval "$$(tests/kernels.sh $(KERNEL) $(BUILD))" && \
+	@eval "$$(tests/provision/kernels.sh $(KERNEL) $(BUILD))" && \
 		echo "module: $(BUILD)/kmod/$(KERNEL)/mmio_shm.ko" && \
-		tests/vm.sh "$$VMLINUZ" 0 $(BUILD) ""
+		tests/runner/vm.sh "$$VMLINUZ" 0 $(BUILD) ""
 
 vm-run: vm-prepare
 	@test -n "$(CMD)" || { echo "usage: make vm-run CMD='command'"; exit 2; }
-	@eval "$$(tests/kernels.sh $(KERNEL) $(BUILD))" && \
-		tests/vm.sh "$$VMLINUZ" 600 $(BUILD) \
+	@eval "$$(tests/provision/kernels.sh $(KERNEL) $(BUILD))" && \
+		tests/runner/vm.sh "$$VMLINUZ" 600 $(BUILD) \
 		"insmod $(BUILD)/kmod/$(KERNEL)/mmio_shm.ko && $(CMD)"
 
 bench: vm-prepare
-	@eval "$$(tests/kernels.sh $(KERNEL) $(BUILD))" && \
-		tests/vm.sh "$$VMLINUZ" 900 $(BUILD) \
+	@eval "$$(tests/provision/kernels.sh $(KERNEL) $(BUILD))" && \
+		tests/runner/vm.sh "$$VMLINUZ" 900 $(BUILD) \
 		"insmod $(BUILD)/kmod/$(KERNEL)/mmio_shm.ko && $(BUILD)/bench/mmio_shm_bench"
 
-# the device shown step by step (tests/demo.sh): in the KERNEL guest, or
+# the device shown step by step (tests/runner/demo.sh): in the KERNEL guest, or
 # with HOST=1 on this machine's own kernel, as root, where modules load
 ifeq ($(HOST),1)
 demo:
@@ -67,19 +67,19 @@ demo:
 	@test -e /proc/modules || { echo "demo HOST=1: this kernel cannot load modules: use make demo"; exit 1; }
 	@test -d /lib/modules/$$(uname -r)/build || \
 		{ echo "demo HOST=1: install linux-headers-$$(uname -r)"; exit 1; }
-	@tests/build-module.sh /lib/modules/$$(uname -r)/build $(BUILD)/kmod/host
+	@tests/runner/build-module.sh /lib/modules/$$(uname -r)/build $(BUILD)/kmod/host
 	@$(MAKE) -s -C user O=$(BUILD)/user >/dev/null
-	@tests/demo.sh $(BUILD)/kmod/host/mmio_shm.ko $(BUILD)/user
+	@tests/runner/demo.sh $(BUILD)/kmod/host/mmio_shm.ko $(BUILD)/user
 else
 demo:
-	@tests/deps.sh $(BUILD)
-	@eval "$$(tests/kernels.sh $(KERNEL) $(BUILD))" && \
-		tests/build-module.sh "$$KDIR" $(BUILD)/kmod/$(KERNEL) "$$KMAKE"
+	@tests/provision/deps.sh $(BUILD)
+	@eval "$$(tests/provision/kernels.sh $(KERNEL) $(BUILD))" && \
+		tests/runner/build-module.sh "$$KDIR" $(BUILD)/kmod/$(KERNEL) "$$KMAKE"
 	@$(MAKE) -s -C user O=$(BUILD)/user >/dev/null
-	@eval "$$(tests/kernels.sh $(KERNEL) $(BUILD))" && \
+	@eval "$$(tests/provision/kernels.sh $(KERNEL) $(BUILD))" && \
 		echo "booting Linux $(KERNEL) in QEMU ($$VMLINUZ)..." && \
-		tests/vm.sh "$$VMLINUZ" 600 $(BUILD) \
-		"$(CURDIR)/tests/demo.sh $(BUILD)/kmod/$(KERNEL)/mmio_shm.ko $(BUILD)/user"
+		tests/runner/vm.sh "$$VMLINUZ" 600 $(BUILD) \
+		"$(CURDIR)/tests/runner/demo.sh $(BUILD)/kmod/$(KERNEL)/mmio_shm.ko $(BUILD)/user"
 endif
 
 # install/uninstall: DESTDIR stages a package (then no depmod, no group, no

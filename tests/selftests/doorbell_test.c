@@ -13,41 +13,23 @@
  * was installed without SA_RESTART; with SA_RESTART the kernel restarts
  * the same call, which still ends at the same deadline.
  *
+ * The argument rules every ioctl shares (size, flags, E2BIG, EFAULT,
+ * ENOTTY) are ioctl_test.c's, the sysfs attributes sysfs_test.c's.
+ *
  * The tests assume nothing else rings the device while they run (the suite
  * runs one test at a time), so sequence numbers are checked exactly.
  */
 #define _GNU_SOURCE
 #include <poll.h>
 #include <sys/epoll.h>
-#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <time.h>
 
-#include "helpers.h"
-#include "kselftest_harness.h"
+#include "fixture.h"
 
 /* how long anything may take to wake up in a slow guest */
 #define WAKE_MS		10000
 #define NSEC_PER_MSEC	1000000ULL
-
-FIXTURE(dev) {
-	int fd;		/* the device, opened O_RDWR */
-	long ps;	/* page size */
-};
-
-FIXTURE_SETUP(dev)
-{
-	self->ps = page_size();
-	self->fd = open(shm_dev_path(), O_RDWR);
-	if (self->fd < 0)
-		SETUP_SKIP("cannot open %s: %s", shm_dev_path(), strerror(errno));
-}
-
-FIXTURE_TEARDOWN(dev)
-{
-	if (self->fd >= 0)
-		close(self->fd);
-}
 
 /* the device's sequence number as MMIO_SHM_IOC_INFO reports it, or -1 */
 static uint64_t cur_seq(int fd)
@@ -172,20 +154,6 @@ TEST_F(dev, notify_returns_increasing_seq)
 	ASSERT_EQ(b, cur_seq(self->fd));
 }
 
-/* The sysfs attribute doorbell_seq shows the sequence NOTIFY returned. */
-TEST_F(dev, sysfs_doorbell_seq_matches_notify)
-{
-	long long seen = sysfs_read_num(shm_dev_name(), "doorbell_seq");
-	uint64_t seq;
-
-	if (seen < 0)
-		SKIP(return, "no /sys/class/misc/%s/doorbell_seq", shm_dev_name());
-	ASSERT_EQ(cur_seq(self->fd), (uint64_t)seen);
-	seq = shm_notify(self->fd);
-	ASSERT_NE((uint64_t)-1, seq);
-	ASSERT_EQ(seq, (uint64_t)sysfs_read_num(shm_dev_name(), "doorbell_seq"));
-}
-
 /* WAIT for a sequence already passed returns 0 at once, even "forever". */
 TEST_F(dev, wait_below_current_seq_returns_at_once)
 {
@@ -271,56 +239,29 @@ TEST_F(dev, notify_from_child_wakes_forever_wait)
 	ASSERT_EQ(seq + 1, seen);
 }
 
-FIXTURE(sig) {
-	int fd;		/* the device, opened O_RDWR */
-};
-
-FIXTURE_VARIANT(sig) {
-	int sa_flags;	/* sa_flags of the SIGUSR1 handler */
-};
-
-FIXTURE_VARIANT_ADD(sig, no_restart) {
-	.sa_flags = 0,
-};
-
-FIXTURE_VARIANT_ADD(sig, sa_restart) {
-	.sa_flags = SA_RESTART,
-};
-
-FIXTURE_SETUP(sig)
-{
-	self->fd = open(shm_dev_path(), O_RDWR);
-	if (self->fd < 0)
-		SETUP_SKIP("cannot open %s: %s", shm_dev_path(), strerror(errno));
-}
-
-FIXTURE_TEARDOWN(sig)
-{
-	if (self->fd >= 0)
-		close(self->fd);
-}
-
 /*
- * A caught signal ends a WAIT with EINTR when its handler was installed
- * without SA_RESTART. With SA_RESTART the kernel restarts the same call,
- * whose absolute deadline is unchanged: it ends there, with ETIMEDOUT.
+ * A caught signal during a WAIT: SIGUSR1, with a handler installed with
+ * @sa_flags, arrives while the test sleeps in a WAIT with a deadline 3 s
+ * away. Checks what both outcomes share and returns the WAIT's errno.
  */
-TEST_F(sig, signal_ends_wait_with_eintr_unless_sa_restart)
+static int signal_during_wait(struct __test_metadata *_metadata,
+			      FIXTURE_DATA(dev) *self, int sa_flags,
+			      uint64_t *deadline)
 {
-	uint64_t seq = cur_seq(self->fd), seen = 0, deadline;
+	uint64_t seq = cur_seq(self->fd), seen = 0;
 	int done, ret, err;
 	pid_t pid;
 
 	nr_usr1 = 0;
 	nr_usr2 = 0;
-	ASSERT_EQ(0, set_handler(SIGUSR1, on_usr1, variant->sa_flags));
-	ASSERT_EQ(0, set_handler(SIGUSR2, on_usr2, 0));
+	EXPECT_EQ(0, set_handler(SIGUSR1, on_usr1, sa_flags));
+	EXPECT_EQ(0, set_handler(SIGUSR2, on_usr2, 0));
 	pid = start_poker(SYS_ioctl, POKE_SIGNAL, &done);
-	ASSERT_LT(0, pid);
-	deadline = now_ns() + 3000 * NSEC_PER_MSEC;
+	EXPECT_LT(0, pid);
+	*deadline = now_ns() + 3000 * NSEC_PER_MSEC;
 	{
 		struct mmio_shm_wait_args w = {
-			.size = sizeof(w), .seq = seq, .deadline = deadline,
+			.size = sizeof(w), .seq = seq, .deadline = *deadline,
 		};
 
 		ret = ioctl(self->fd, MMIO_SHM_IOC_WAIT, &w);
@@ -328,18 +269,35 @@ TEST_F(sig, signal_ends_wait_with_eintr_unless_sa_restart)
 		seen = w.cur_seq;
 	}
 	close(done);
-	ASSERT_EQ(0, wait_child(pid));
-	ASSERT_EQ(1, nr_usr1);
-	ASSERT_EQ(0, nr_usr2);
-	ASSERT_EQ(-1, ret);
-	if (variant->sa_flags & SA_RESTART) {
-		ASSERT_EQ(ETIMEDOUT, err) TH_LOG("%s", strerror(err));
-		ASSERT_LE(deadline, now_ns());
-	} else {
-		ASSERT_EQ(EINTR, err) TH_LOG("%s", strerror(err));
-	}
+	EXPECT_EQ(0, wait_child(pid));
+	EXPECT_EQ(1, nr_usr1);
+	EXPECT_EQ(0, nr_usr2);
+	EXPECT_EQ(-1, ret);
 	/* cur_seq is written back even for an interrupted wait */
-	ASSERT_EQ(seq, seen);
+	EXPECT_EQ(seq, seen);
+	return err;
+}
+
+/* A caught signal ends a WAIT with EINTR when its handler has no SA_RESTART. */
+TEST_F(dev, signal_ends_wait_with_eintr_without_sa_restart)
+{
+	uint64_t deadline;
+	int err = signal_during_wait(_metadata, self, 0, &deadline);
+
+	ASSERT_EQ(EINTR, err) TH_LOG("%s", strerror(err));
+}
+
+/*
+ * With SA_RESTART the kernel restarts the same call, whose absolute
+ * deadline is unchanged: it ends there, with ETIMEDOUT.
+ */
+TEST_F(dev, signal_with_sa_restart_ends_wait_at_its_deadline)
+{
+	uint64_t deadline;
+	int err = signal_during_wait(_metadata, self, SA_RESTART, &deadline);
+
+	ASSERT_EQ(ETIMEDOUT, err) TH_LOG("%s", strerror(err));
+	ASSERT_LE(deadline, now_ns());
 }
 
 /* A fresh file is not readable, even when the doorbell rang before it opened. */
@@ -533,180 +491,6 @@ TEST_F(dev, one_notify_wakes_every_waiter)
 	for (i = 0; i < NR_WAITERS; i++)
 		EXPECT_EQ(0, wait_child(pids[i])) TH_LOG("waiter %d", i);
 	ASSERT_EQ(seq + 1, cur_seq(self->fd));
-}
-
-/* NOTIFY and WAIT refuse non-zero flags with EINVAL; nothing rings. */
-TEST_F(dev, nonzero_flags_fail_einval)
-{
-	uint64_t seq = cur_seq(self->fd);
-	struct mmio_shm_notify_args n;
-	struct mmio_shm_wait_args w;
-
-	memset(&n, POISON, sizeof(n));
-	n.size = sizeof(n);
-	n.flags = 1;
-	ASSERT_EQ(-1, ioctl(self->fd, MMIO_SHM_IOC_NOTIFY, &n));
-	ASSERT_EQ(EINVAL, errno);
-
-	memset(&w, 0, sizeof(w));
-	w.size = sizeof(w);
-	w.flags = 0x80000000u;
-	w.seq = seq - 1;
-	ASSERT_EQ(-1, ioctl(self->fd, MMIO_SHM_IOC_WAIT, &w));
-	ASSERT_EQ(EINVAL, errno);
-	ASSERT_EQ(seq, cur_seq(self->fd));
-}
-
-/* A size field smaller than the struct fails with EINVAL; nothing rings. */
-TEST_F(dev, size_smaller_than_struct_fails_einval)
-{
-	uint64_t seq = cur_seq(self->fd);
-	struct mmio_shm_notify_args n;
-	struct mmio_shm_wait_args w;
-	uint32_t sizes[] = { 0, 4, sizeof(n) - 1 };
-	unsigned int i;
-
-	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
-		memset(&n, 0, sizeof(n));
-		n.size = sizes[i];
-		ASSERT_EQ(-1, ioctl(self->fd, MMIO_SHM_IOC_NOTIFY, &n));
-		ASSERT_EQ(EINVAL, errno);
-	}
-	memset(&w, 0, sizeof(w));
-	w.size = sizeof(w) - 8;	/* without cur_seq */
-	w.seq = seq - 1;
-	ASSERT_EQ(-1, ioctl(self->fd, MMIO_SHM_IOC_WAIT, &w));
-	ASSERT_EQ(EINVAL, errno);
-	ASSERT_EQ(seq, cur_seq(self->fd));
-}
-
-/* A longer struct from a newer caller is accepted when the extra bytes are
- * zero and refused with E2BIG when they are not; the kernel writes back
- * only the part it knows. */
-TEST_F(dev, larger_size_needs_zero_tail_else_e2big)
-{
-	struct {
-		struct mmio_shm_wait_args w;
-		uint64_t tail[2];
-	} bigw;
-	struct {
-		struct mmio_shm_notify_args n;
-		uint64_t tail[3];
-	} bign;
-	uint64_t seq = cur_seq(self->fd);
-
-	memset(&bign, 0, sizeof(bign));
-	bign.n.size = sizeof(bign);
-	bign.tail[2] = 1;
-	ASSERT_EQ(-1, ioctl(self->fd, MMIO_SHM_IOC_NOTIFY, &bign));
-	ASSERT_EQ(E2BIG, errno);
-	ASSERT_EQ(seq, cur_seq(self->fd));
-
-	bign.tail[2] = 0;
-	bign.n.seq = (uint64_t)-1;
-	ASSERT_EQ(0, ioctl(self->fd, MMIO_SHM_IOC_NOTIFY, &bign));
-	ASSERT_EQ(seq + 1, bign.n.seq);
-	ASSERT_EQ(0, bign.tail[0] | bign.tail[1] | bign.tail[2]);
-
-	memset(&bigw, 0, sizeof(bigw));
-	bigw.w.size = sizeof(bigw);
-	bigw.w.seq = seq;
-	bigw.tail[0] = 0x100;
-	ASSERT_EQ(-1, ioctl(self->fd, MMIO_SHM_IOC_WAIT, &bigw));
-	ASSERT_EQ(E2BIG, errno);
-
-	bigw.tail[0] = 0;
-	bigw.w.cur_seq = (uint64_t)-1;
-	ASSERT_EQ(0, ioctl(self->fd, MMIO_SHM_IOC_WAIT, &bigw));
-	ASSERT_EQ(seq + 1, bigw.w.cur_seq);
-	ASSERT_EQ(0, bigw.tail[0] | bigw.tail[1]);
-}
-
-/* A size beyond a page fails with E2BIG even when every byte past the
- * struct is zero. */
-TEST_F(dev, size_beyond_a_page_fails_e2big)
-{
-	uint64_t seq = cur_seq(self->fd);
-	struct mmio_shm_notify_args *n;
-
-	n = calloc(1, 2 * self->ps);
-	ASSERT_NE(NULL, n);
-	n->size = self->ps + 8;
-	ASSERT_EQ(-1, ioctl(self->fd, MMIO_SHM_IOC_NOTIFY, n));
-	ASSERT_EQ(E2BIG, errno);
-	ASSERT_EQ(seq, cur_seq(self->fd));
-	free(n);
-}
-
-/* Bad argument pointers fail with EFAULT, and a NOTIFY that could not read
- * its argument does not ring. */
-TEST_F(dev, bad_pointer_fails_efault)
-{
-	uint64_t seq = cur_seq(self->fd);
-	void *bad[] = { NULL, (void *)8, (void *)-4096L };
-	struct mmio_shm_notify_args *n;
-	struct mmio_shm_wait_args *w;
-	unsigned int i;
-	uint8_t *pages;
-
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		ASSERT_EQ(-1, ioctl(self->fd, MMIO_SHM_IOC_NOTIFY, bad[i]));
-		ASSERT_EQ(EFAULT, errno);
-		ASSERT_EQ(-1, ioctl(self->fd, MMIO_SHM_IOC_WAIT, bad[i]));
-		ASSERT_EQ(EFAULT, errno);
-	}
-
-	/* the size field is readable, the rest of the struct is not */
-	pages = mmap(NULL, 2 * self->ps, PROT_READ | PROT_WRITE,
-		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, pages);
-	ASSERT_EQ(0, mprotect(pages + self->ps, self->ps, PROT_NONE));
-	n = (void *)(pages + self->ps - 8);
-	n->size = sizeof(*n);
-	n->flags = 0;
-	ASSERT_EQ(-1, ioctl(self->fd, MMIO_SHM_IOC_NOTIFY, n));
-	ASSERT_EQ(EFAULT, errno);
-	w = (void *)(pages + self->ps - 8);
-	w->size = sizeof(*w);
-	ASSERT_EQ(-1, ioctl(self->fd, MMIO_SHM_IOC_WAIT, w));
-	ASSERT_EQ(EFAULT, errno);
-
-	/* readable but read-only: the result cannot be returned, so no ring */
-	n = (void *)pages;
-	n->size = sizeof(*n);
-	n->flags = 0;
-	ASSERT_EQ(0, mprotect(pages, self->ps, PROT_READ));
-	ASSERT_EQ(-1, ioctl(self->fd, MMIO_SHM_IOC_NOTIFY, n));
-	ASSERT_EQ(EFAULT, errno);
-	munmap(pages, 2 * self->ps);
-
-	ASSERT_EQ(seq, cur_seq(self->fd));
-}
-
-/* Commands the device does not know fail with ENOTTY. */
-TEST_F(dev, unknown_ioctl_fails_enotty)
-{
-	struct mmio_shm_wait_args w = { .size = sizeof(w) };
-	struct {
-		struct mmio_shm_notify_args n;
-		uint64_t more;
-	} big = { .n = { .size = sizeof(big.n) } };
-	int tiocm;
-
-	ASSERT_EQ(-1, ioctl(self->fd, _IO(MMIO_SHM_IOC_MAGIC, 0x7f)));
-	ASSERT_EQ(ENOTTY, errno);
-	ASSERT_EQ(-1, ioctl(self->fd, _IOWR(MMIO_SHM_IOC_MAGIC, 5, struct mmio_shm_wait_args), &w));
-	ASSERT_EQ(ENOTTY, errno);
-	/* the right number with the wrong size is another command */
-	ASSERT_EQ(-1, ioctl(self->fd, _IOWR(MMIO_SHM_IOC_MAGIC, 3, big), &big));
-	ASSERT_EQ(ENOTTY, errno);
-	/* the right number with the wrong direction too */
-	ASSERT_EQ(-1, ioctl(self->fd, _IOW(MMIO_SHM_IOC_MAGIC, 4, struct mmio_shm_wait_args), &w));
-	ASSERT_EQ(ENOTTY, errno);
-	/* a terminal ioctl: the device is not a tty */
-	ASSERT_EQ(-1, ioctl(self->fd, TIOCMGET, &tiocm));
-	ASSERT_EQ(ENOTTY, errno);
-	ASSERT_EQ(0, isatty(self->fd));
 }
 
 /* The doorbell is not the buffer: an O_RDONLY file may ring and wait. */

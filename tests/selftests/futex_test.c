@@ -24,13 +24,12 @@
 #include <pthread.h>
 #include <sched.h>
 #include <semaphore.h>
+#include <stdint.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <time.h>
 
-#include "helpers.h"
-#include "kselftest_harness.h"
 
 /* how long anything may take to wake up in a slow guest, in seconds */
 #define WAKE_S		10
@@ -87,15 +86,14 @@ struct shared {
 _Static_assert(sizeof(struct shared) <= 4096 - MAX_IN_PAGE,
 	       "struct shared does not fit after MAX_IN_PAGE");
 
-FIXTURE(dev) {
-	int fd;			/* the device, opened O_RDWR */
-	size_t size;		/* buffer size reported by MMIO_SHM_IOC_INFO */
-	long ps;		/* page size */
-	size_t page_off;	/* file offset of the page holding the objects */
-	size_t off;		/* file offset of the objects */
-	uint8_t *map;		/* this process's mapping: that one page */
+#define DEV_MIN_PAGES 8
+#define DEV_FIELDS \
+	size_t page_off;	/* file offset of the page holding the objects */ \
+	size_t off;		/* file offset of the objects */ \
+	uint8_t *map;		/* this process's mapping: that one page */ \
 	struct shared *sh;	/* the objects, inside @map */
-};
+#define DEV_HOOKS
+#include "fixture.h"
 
 FIXTURE_VARIANT(dev) {
 	long page;		/* page holding the objects; < 0 counts from the end */
@@ -117,18 +115,11 @@ FIXTURE_VARIANT_ADD(dev, last_page_offset_0xa00) {
 	.in_page = MAX_IN_PAGE,
 };
 
-FIXTURE_SETUP(dev)
+static void dev_setup_hook(struct __test_metadata *_metadata,
+			   FIXTURE_DATA(dev) *self,
+			   const FIXTURE_VARIANT(dev) *variant)
 {
-	long npages;
-
-	self->fd = open(shm_dev_path(), O_RDWR);
-	if (self->fd < 0)
-		SETUP_SKIP("cannot open %s: %s", shm_dev_path(), strerror(errno));
-	self->size = shm_size(self->fd);
-	self->ps = page_size();
-	npages = self->size / self->ps;
-	ASSERT_LE(8, npages);
-	ASSERT_EQ(0, shm_zero(self->fd));
+	long npages = self->size / self->ps;
 
 	self->page_off = (variant->page < 0 ? npages + variant->page :
 			  variant->page) * self->ps;
@@ -139,12 +130,12 @@ FIXTURE_SETUP(dev)
 	self->sh = (struct shared *)(self->map + variant->in_page);
 }
 
-FIXTURE_TEARDOWN(dev)
+static void dev_teardown_hook(struct __test_metadata *_metadata,
+			      FIXTURE_DATA(dev) *self,
+			      const FIXTURE_VARIANT(dev) *variant)
 {
 	if (self->map && self->map != MAP_FAILED)
 		munmap(self->map, self->ps);
-	if (self->fd >= 0)
-		close(self->fd);
 }
 
 static long futex(uint32_t *uaddr, int op, uint32_t val,

@@ -19,42 +19,36 @@
 #include <sys/mman.h>
 #include <sys/uio.h>
 
-#include "helpers.h"
-#include "kselftest_harness.h"
+/* the first 32 pages are mapped at setup */
+#define DEV_MIN_PAGES 32
+#define DEV_FIELDS \
+	uint8_t *map;		/* the first 32 pages of the buffer, shared */ \
+	size_t map_len;		/* length of @map */ \
+	int loop_fd;		/* loop device set up by a test, or -1 */ \
+	int backing_fd;		/* its backing file in /tmp, or -1 */ \
+	char backing[64];	/* path of the backing file, or "" */
+#define DEV_HOOKS
+#include "fixture.h"
 
 /* pages of the buffer the target child maps, and where they start */
 #define TARGET_PAGES	16
 #define TARGET_PGOFF	3
 
-FIXTURE(dev) {
-	int fd;			/* the device, opened O_RDWR */
-	size_t size;		/* buffer size reported by MMIO_SHM_IOC_INFO */
-	long ps;		/* page size */
-	uint8_t *map;		/* the first 32 pages of the buffer, shared */
-	size_t map_len;		/* length of @map */
-	int loop_fd;		/* loop device set up by a test, or -1 */
-	int backing_fd;		/* its backing file in /tmp, or -1 */
-	char backing[64];	/* path of the backing file, or "" */
-};
-
-FIXTURE_SETUP(dev)
+static void dev_setup_hook(struct __test_metadata *_metadata,
+			   FIXTURE_DATA(dev) *self,
+			   const FIXTURE_VARIANT(dev) *variant)
 {
 	self->loop_fd = -1;
 	self->backing_fd = -1;
-	self->fd = open(shm_dev_path(), O_RDWR);
-	if (self->fd < 0)
-		SETUP_SKIP("cannot open %s: %s", shm_dev_path(), strerror(errno));
-	self->size = shm_size(self->fd);
-	self->ps = page_size();
 	self->map_len = 32 * self->ps;
-	ASSERT_LE(self->map_len, self->size);
-	ASSERT_EQ(0, shm_zero(self->fd));
 	self->map = mmap(NULL, self->map_len, PROT_READ | PROT_WRITE,
 			 MAP_SHARED, self->fd, 0);
 	ASSERT_NE(MAP_FAILED, self->map);
 }
 
-FIXTURE_TEARDOWN(dev)
+static void dev_teardown_hook(struct __test_metadata *_metadata,
+			      FIXTURE_DATA(dev) *self,
+			      const FIXTURE_VARIANT(dev) *variant)
 {
 	if (self->loop_fd >= 0) {
 		ioctl(self->loop_fd, LOOP_CLR_FD, 0);
@@ -66,8 +60,6 @@ FIXTURE_TEARDOWN(dev)
 		unlink(self->backing);
 	if (self->map && self->map != MAP_FAILED)
 		munmap(self->map, self->map_len);
-	if (self->fd >= 0)
-		close(self->fd);
 }
 
 /* a pattern that differs from page to page and from seed to seed */

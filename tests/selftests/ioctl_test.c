@@ -5,39 +5,17 @@
  * Every bad argument gets its own errno: an unknown command ENOTTY, a bad
  * pointer EFAULT, bad sizes, flags and reserved fields EINVAL or E2BIG.
  * Concurrent resize and mmap never leave a mapping reaching past the end.
+ *
+ * This file owns the argument rules every command shares (size, flags,
+ * reserved, E2BIG, EFAULT, ENOTTY); what NOTIFY and WAIT do is
+ * doorbell_test.c's, the sysfs attributes are sysfs_test.c's.
  */
 #define _GNU_SOURCE
 #include <setjmp.h>
 #include <stdbool.h>
 #include <sys/mman.h>
 
-#include "helpers.h"
-#include "kselftest_harness.h"
-
-FIXTURE(dev) {
-	int fd;		/* the device, opened O_RDWR */
-	size_t size;	/* buffer size at setup, restored at teardown */
-	long ps;	/* page size */
-};
-
-FIXTURE_SETUP(dev)
-{
-	self->fd = open(shm_dev_path(), O_RDWR);
-	if (self->fd < 0)
-		SETUP_SKIP("cannot open %s: %s", shm_dev_path(), strerror(errno));
-	self->size = shm_size(self->fd);
-	ASSERT_LT(0, self->size);
-	self->ps = page_size();
-	ASSERT_EQ(0, shm_zero(self->fd));
-}
-
-FIXTURE_TEARDOWN(dev)
-{
-	if (self->fd < 0)
-		return;
-	EXPECT_EQ(0, shm_resize(self->fd, self->size));
-	close(self->fd);
-}
+#include "fixture.h"
 
 TEST_F(dev, info_reports_the_device)
 {
@@ -48,12 +26,10 @@ TEST_F(dev, info_reports_the_device)
 	EXPECT_EQ(0, info.flags);
 	EXPECT_EQ(MMIO_SHM_VERSION, info.version);
 	EXPECT_EQ(0, info.buf_size % self->ps);
-	EXPECT_EQ(sysfs_read_num(shm_dev_name(), "size"), (long long)info.buf_size);
+	EXPECT_EQ(self->size, info.buf_size);
 	EXPECT_LE(1, info.nr_open);
 	EXPECT_EQ(0, info.nr_maps);
 	EXPECT_EQ(0, info.reserved);
-	EXPECT_EQ(sysfs_read_num(shm_dev_name(), "doorbell_seq"),
-		  (long long)info.seq);
 }
 
 TEST_F(dev, info_counts_open_files)
@@ -140,6 +116,16 @@ static const struct {
 	{ "WAIT", MMIO_SHM_IOC_WAIT, sizeof(struct mmio_shm_wait_args) },
 };
 
+/* the doorbell's sequence as INFO reports it, or -1 */
+static uint64_t cur_seq(int fd)
+{
+	struct mmio_shm_info_args info;
+
+	if (shm_info(fd, &info))
+		return (uint64_t)-1;
+	return info.seq;
+}
+
 /* a valid argument for commands[i], in a struct of @size bytes */
 static void future_prepare(struct future_args *a, size_t i, size_t size,
 			   size_t buf_size)
@@ -170,9 +156,11 @@ TEST_F(dev, numbers_carry_no_size)
 TEST_F(dev, every_command_accepts_a_longer_struct_with_zero_tail)
 {
 	struct future_args a;
+	uint64_t seq;
 	size_t i;
 
-	ASSERT_NE((uint64_t)-1, shm_notify(self->fd));
+	seq = shm_notify(self->fd);
+	ASSERT_NE((uint64_t)-1, seq);
 	for (i = 0; i < ARRAY_SIZE(commands); i++) {
 		future_prepare(&a, i, sizeof(a), self->size);
 		EXPECT_EQ(0, ioctl(self->fd, commands[i].cmd, &a)) {
@@ -180,6 +168,11 @@ TEST_F(dev, every_command_accepts_a_longer_struct_with_zero_tail)
 		}
 		/* what this kernel does not know, it leaves alone */
 		EXPECT_EQ(0, a.tail[0] | a.tail[1] | a.tail[2] | a.tail[3]);
+		/* and what it knows it writes back */
+		if (commands[i].cmd == MMIO_SHM_IOC_NOTIFY)
+			EXPECT_EQ(++seq, a.notify.seq);
+		if (commands[i].cmd == MMIO_SHM_IOC_WAIT)
+			EXPECT_EQ(seq, a.wait.cur_seq);
 	}
 	ASSERT_EQ(0, shm_info(self->fd, &a.info));
 	EXPECT_EQ(self->size, a.info.buf_size);
@@ -187,54 +180,73 @@ TEST_F(dev, every_command_accepts_a_longer_struct_with_zero_tail)
 
 TEST_F(dev, every_command_refuses_a_nonzero_tail_with_e2big)
 {
-	uint64_t seq = sysfs_read_num(shm_dev_name(), "doorbell_seq");
+	uint64_t seq = cur_seq(self->fd);
 	struct future_args a;
-	size_t i;
+	size_t i, at;
 
 	for (i = 0; i < ARRAY_SIZE(commands); i++) {
-		future_prepare(&a, i, sizeof(a), 2 * self->size);
-		a.tail[3] = 1;
-		EXPECT_EQ(-1, ioctl(self->fd, commands[i].cmd, &a));
-		EXPECT_EQ(E2BIG, errno) {
-			TH_LOG("%s", commands[i].name);
+		/* right after the struct, and at the end of the longer one */
+		for (at = 0; at < 4; at += 3) {
+			future_prepare(&a, i, sizeof(a), 2 * self->size);
+			a.tail[at] = at ? 1 : 0x100;
+			EXPECT_EQ(-1, ioctl(self->fd, commands[i].cmd, &a));
+			EXPECT_EQ(E2BIG, errno) {
+				TH_LOG("%s, tail[%zu]", commands[i].name, at);
+			}
 		}
 	}
 	/* nothing was done: no resize, no ring */
 	EXPECT_EQ(self->size, shm_size(self->fd));
-	EXPECT_EQ(seq, sysfs_read_num(shm_dev_name(), "doorbell_seq"));
+	EXPECT_EQ(seq, cur_seq(self->fd));
 }
 
 TEST_F(dev, every_command_refuses_a_short_struct_with_einval)
 {
+	uint64_t seq = cur_seq(self->fd);
 	struct future_args a;
-	size_t i;
+	size_t i, j;
 
 	for (i = 0; i < ARRAY_SIZE(commands); i++) {
-		future_prepare(&a, i, commands[i].size - 4, self->size);
-		EXPECT_EQ(-1, ioctl(self->fd, commands[i].cmd, &a));
-		EXPECT_EQ(EINVAL, errno) {
-			TH_LOG("%s", commands[i].name);
+		/* nothing, the size field alone, a word or a byte short */
+		const size_t sizes[] = {
+			0, 4, commands[i].size - 8, commands[i].size - 4,
+			commands[i].size - 1,
+		};
+
+		for (j = 0; j < ARRAY_SIZE(sizes); j++) {
+			future_prepare(&a, i, sizes[j], self->size);
+			EXPECT_EQ(-1, ioctl(self->fd, commands[i].cmd, &a));
+			EXPECT_EQ(EINVAL, errno) {
+				TH_LOG("%s, size %zu", commands[i].name, sizes[j]);
+			}
 		}
-		future_prepare(&a, i, 0, self->size);
-		EXPECT_EQ(-1, ioctl(self->fd, commands[i].cmd, &a));
-		EXPECT_EQ(EINVAL, errno);
 	}
+	/* nothing was done: no resize, no ring */
+	EXPECT_EQ(self->size, shm_size(self->fd));
+	EXPECT_EQ(seq, cur_seq(self->fd));
 }
 
 TEST_F(dev, every_command_refuses_unknown_flags)
 {
+	const uint32_t flags[] = { 1, 1u << 31 };
+	uint64_t seq = cur_seq(self->fd);
 	struct future_args a;
-	size_t i;
+	size_t i, j;
 
 	for (i = 0; i < ARRAY_SIZE(commands); i++) {
-		future_prepare(&a, i, commands[i].size, self->size);
-		/* flags is the second word of every struct */
-		((uint32_t *)&a)[1] = 1u << 31;
-		EXPECT_EQ(-1, ioctl(self->fd, commands[i].cmd, &a));
-		EXPECT_EQ(EINVAL, errno) {
-			TH_LOG("%s", commands[i].name);
+		for (j = 0; j < ARRAY_SIZE(flags); j++) {
+			future_prepare(&a, i, commands[i].size, 2 * self->size);
+			/* flags is the second word of every struct */
+			((uint32_t *)&a)[1] = flags[j];
+			EXPECT_EQ(-1, ioctl(self->fd, commands[i].cmd, &a));
+			EXPECT_EQ(EINVAL, errno) {
+				TH_LOG("%s, flags %#x", commands[i].name, flags[j]);
+			}
 		}
 	}
+	/* nothing was done: no resize, no ring */
+	EXPECT_EQ(self->size, shm_size(self->fd));
+	EXPECT_EQ(seq, cur_seq(self->fd));
 }
 
 TEST_F(dev, info_rejects_absurd_size)
@@ -247,48 +259,121 @@ TEST_F(dev, info_rejects_absurd_size)
 	EXPECT_EQ(E2BIG, errno);
 }
 
+/* A size beyond a page is E2BIG even when every byte past the struct is 0. */
+TEST_F(dev, every_command_refuses_a_size_beyond_a_page_with_e2big)
+{
+	uint64_t seq = cur_seq(self->fd);
+	struct future_args *a;
+	size_t i;
+
+	a = calloc(1, 2 * self->ps);
+	ASSERT_NE(NULL, a);
+	for (i = 0; i < ARRAY_SIZE(commands); i++) {
+		future_prepare(a, i, self->ps + 8, 2 * self->size);
+		EXPECT_EQ(-1, ioctl(self->fd, commands[i].cmd, a));
+		EXPECT_EQ(E2BIG, errno) {
+			TH_LOG("%s", commands[i].name);
+		}
+	}
+	free(a);
+	/* nothing was done: no resize, no ring */
+	EXPECT_EQ(self->size, shm_size(self->fd));
+	EXPECT_EQ(seq, cur_seq(self->fd));
+}
+
 TEST_F(dev, bad_pointers_are_efault)
 {
-	struct mmio_shm_info_args *ro_info;
+	void *const bad[] = { NULL, (void *)8, (void *)-4096L };
+	uint64_t seq = cur_seq(self->fd);
+	struct future_args *a;
+	uint8_t *pages;
+	size_t i, j;
 
-	EXPECT_EQ(-1, ioctl(self->fd, MMIO_SHM_IOC_INFO, NULL));
-	EXPECT_EQ(EFAULT, errno);
-	EXPECT_EQ(-1, ioctl(self->fd, MMIO_SHM_IOC_INFO, (void *)8));
-	EXPECT_EQ(EFAULT, errno);
-	EXPECT_EQ(-1, ioctl(self->fd, MMIO_SHM_IOC_RESIZE, (void *)8));
-	EXPECT_EQ(EFAULT, errno);
-	EXPECT_EQ(-1, ioctl(self->fd, MMIO_SHM_IOC_NOTIFY, NULL));
-	EXPECT_EQ(EFAULT, errno);
-	EXPECT_EQ(-1, ioctl(self->fd, MMIO_SHM_IOC_WAIT, NULL));
-	EXPECT_EQ(EFAULT, errno);
+	for (i = 0; i < ARRAY_SIZE(commands); i++)
+		for (j = 0; j < ARRAY_SIZE(bad); j++) {
+			EXPECT_EQ(-1, ioctl(self->fd, commands[i].cmd, bad[j]));
+			EXPECT_EQ(EFAULT, errno) {
+				TH_LOG("%s, %p", commands[i].name, bad[j]);
+			}
+		}
 
-	/* readable but not writable: the copy back to the caller fails */
-	ro_info = mmap(NULL, self->ps, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, ro_info);
-	ro_info->size = sizeof(*ro_info);
-	ASSERT_EQ(0, mprotect(ro_info, self->ps, PROT_READ));
-	EXPECT_EQ(-1, ioctl(self->fd, MMIO_SHM_IOC_INFO, ro_info));
-	EXPECT_EQ(EFAULT, errno);
-	munmap(ro_info, self->ps);
+	pages = mmap(NULL, 2 * self->ps, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, pages);
+	/* the size field is readable, the rest of the struct is not */
+	ASSERT_EQ(0, mprotect(pages + self->ps, self->ps, PROT_NONE));
+	for (i = 0; i < ARRAY_SIZE(commands); i++) {
+		a = (void *)(pages + self->ps - 8);
+		a->size = commands[i].size;
+		((uint32_t *)a)[1] = 0;
+		EXPECT_EQ(-1, ioctl(self->fd, commands[i].cmd, a));
+		EXPECT_EQ(EFAULT, errno) {
+			TH_LOG("%s across into an unmapped page", commands[i].name);
+		}
+	}
+
+	/*
+	 * Readable but not writable: the copy back to the caller fails, and
+	 * a command whose result cannot be returned does nothing (no ring).
+	 */
+	for (i = 0; i < ARRAY_SIZE(commands); i++) {
+		if (commands[i].cmd != MMIO_SHM_IOC_INFO &&
+		    commands[i].cmd != MMIO_SHM_IOC_NOTIFY &&
+		    commands[i].cmd != MMIO_SHM_IOC_WAIT)
+			continue;	/* nothing to write back */
+		ASSERT_EQ(0, mprotect(pages, self->ps, PROT_READ | PROT_WRITE));
+		future_prepare((void *)pages, i, commands[i].size, self->size);
+		ASSERT_EQ(0, mprotect(pages, self->ps, PROT_READ));
+		EXPECT_EQ(-1, ioctl(self->fd, commands[i].cmd, pages));
+		EXPECT_EQ(EFAULT, errno) {
+			TH_LOG("%s into read-only memory", commands[i].name);
+		}
+	}
+	munmap(pages, 2 * self->ps);
+	EXPECT_EQ(self->size, shm_size(self->fd));
+	EXPECT_EQ(seq, cur_seq(self->fd));
 }
 
 TEST_F(dev, unknown_commands_are_enotty)
 {
+	uint64_t seq = cur_seq(self->fd);
 	char arg[64] = { 0 };
+	int tiocm;
+	size_t i;
 
 	EXPECT_EQ(-1, ioctl(self->fd, _IO(MMIO_SHM_IOC_MAGIC, 99)));
+	EXPECT_EQ(ENOTTY, errno);
+	EXPECT_EQ(-1, ioctl(self->fd, _IO(MMIO_SHM_IOC_MAGIC, 0x7f)));
+	EXPECT_EQ(ENOTTY, errno);
+	/* the number after the last command, with a size */
+	EXPECT_EQ(-1, ioctl(self->fd, _IOWR(MMIO_SHM_IOC_MAGIC, ARRAY_SIZE(commands),
+					    struct mmio_shm_wait_args), arg));
 	EXPECT_EQ(ENOTTY, errno);
 	EXPECT_EQ(-1, ioctl(self->fd, _IOR('x', 0, int), arg));
 	EXPECT_EQ(ENOTTY, errno);
 	/* a known number with another size or direction is another command */
-	EXPECT_EQ(-1, ioctl(self->fd, _IOWR(MMIO_SHM_IOC_MAGIC, 0, char[64]), arg));
-	EXPECT_EQ(ENOTTY, errno);
-	EXPECT_EQ(-1, ioctl(self->fd, _IOR(MMIO_SHM_IOC_MAGIC, 0,
-					   struct mmio_shm_info_args), arg));
-	EXPECT_EQ(ENOTTY, errno);
+	for (i = 0; i < ARRAY_SIZE(commands); i++) {
+		((uint32_t *)arg)[0] = commands[i].size;
+		EXPECT_EQ(-1, ioctl(self->fd, _IOWR(MMIO_SHM_IOC_MAGIC, i, char[64]), arg));
+		EXPECT_EQ(ENOTTY, errno) {
+			TH_LOG("%s with a size", commands[i].name);
+		}
+		EXPECT_EQ(-1, ioctl(self->fd, _IOR(MMIO_SHM_IOC_MAGIC, i,
+						   struct mmio_shm_info_args), arg));
+		EXPECT_EQ(ENOTTY, errno);
+		EXPECT_EQ(-1, ioctl(self->fd, _IOW(MMIO_SHM_IOC_MAGIC, i,
+						   struct mmio_shm_wait_args), arg));
+		EXPECT_EQ(ENOTTY, errno);
+	}
+	/* terminal ioctls: the device is not a tty */
 	EXPECT_EQ(-1, ioctl(self->fd, 0x5401 /* TCGETS */, arg));
 	EXPECT_EQ(ENOTTY, errno);
+	EXPECT_EQ(-1, ioctl(self->fd, TIOCMGET, &tiocm));
+	EXPECT_EQ(ENOTTY, errno);
+	EXPECT_EQ(0, isatty(self->fd));
+	/* none of them did anything */
+	EXPECT_EQ(self->size, shm_size(self->fd));
+	EXPECT_EQ(seq, cur_seq(self->fd));
 }
 
 TEST_F(dev, resize_grow_keeps_data_and_zero_fills)
@@ -300,7 +385,6 @@ TEST_F(dev, resize_grow_keeps_data_and_zero_fills)
 	ASSERT_EQ(3, pwrite(self->fd, "xyz", 3, self->size - 3));
 	ASSERT_EQ(0, shm_resize(self->fd, grown));
 	EXPECT_EQ(grown, shm_size(self->fd));
-	EXPECT_EQ(sysfs_read_num(shm_dev_name(), "size"), (long long)grown);
 	EXPECT_EQ((off_t)grown, lseek(self->fd, 0, SEEK_END));
 
 	p = mmap(NULL, grown, PROT_READ, MAP_SHARED, self->fd, 0);
@@ -653,8 +737,6 @@ TEST_F_TIMEOUT(dev, killed_resize_leaves_the_buffer_as_it_was, 300)
 	EXPECT_EQ(128 + SIGKILL, wait_child(pid));
 
 	EXPECT_EQ(self->size, shm_size(self->fd));
-	EXPECT_EQ(self->size,
-		  (size_t)sysfs_read_num(shm_dev_name(), "size"));
 	ASSERT_EQ(1, pread(self->fd, &c, 1, self->size - 1));
 	EXPECT_EQ('k', c);
 	EXPECT_EQ(0, pread(self->fd, &c, 1, self->size));

@@ -1,49 +1,40 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * libmmio_shm against the real device: info matches sysfs, mappings alias
- * and are counted, resize is refused while mapped (EBUSY) and through a
- * read-only handle (EBADF), zero clears what mappings see, the doorbell
- * (notify, wait with its timeouts and signals, the poll fd) works across
- * handles and processes, and open refuses other character devices.
+ * libmmio_shm against the real device: its status is what the device
+ * reports (MMIO_SHM_IOC_INFO), mappings alias and are counted, resize is
+ * refused while mapped (EBUSY) and through a read-only handle (EBADF),
+ * zero clears what mappings see, the doorbell (notify, wait with its
+ * timeouts and signals, the poll fd) works across handles and processes,
+ * and open refuses other character devices.
  */
 #define _GNU_SOURCE
 #include <poll.h>
 #include <sys/mman.h>
 #include <sys/time.h>
 
-#include "helpers.h"
-#include "kselftest_harness.h"
 #include "libmmio_shm.h"
+
+#define DEV_FIELDS \
+	struct mmio_shm *shm;	/* the device through the library, read-write */
+#define DEV_HOOKS
+#include "fixture.h"
 
 #define RW (MMIO_SHM_PROT_READ | MMIO_SHM_PROT_WRITE)
 #define MS 1000000LL
 
-FIXTURE(dev) {
-	struct mmio_shm *shm;	/* the device, read-write */
-	uint64_t size;		/* its buffer size at setup, restored at teardown */
-	size_t ps;		/* page size */
-};
-
-FIXTURE_SETUP(dev)
+static void dev_setup_hook(struct __test_metadata *_metadata,
+			   FIXTURE_DATA(dev) *self,
+			   const FIXTURE_VARIANT(dev) *variant)
 {
-	int ret = mmio_shm_open(shm_dev_path(), MMIO_SHM_OPEN_RDWR, &self->shm);
-
-	if (ret)
-		SKIP(return, "cannot open %s: %s", shm_dev_path(), strerror(-ret));
-	ASSERT_EQ(0, mmio_shm_get_size(self->shm, &self->size));
-	self->ps = (size_t)page_size();
-	ASSERT_EQ(0, mmio_shm_zero(self->shm));
+	ASSERT_EQ(0, mmio_shm_open(shm_dev_path(), MMIO_SHM_OPEN_RDWR,
+				   &self->shm));
 }
 
-FIXTURE_TEARDOWN(dev)
+/* closing the handle unmaps what it mapped: the size can be put back */
+static void dev_teardown_hook(struct __test_metadata *_metadata,
+			      FIXTURE_DATA(dev) *self,
+			      const FIXTURE_VARIANT(dev) *variant)
 {
-	uint64_t size = 0;
-
-	if (!self->shm)
-		return;
-	/* leave the buffer as the next test expects it */
-	if (!mmio_shm_get_size(self->shm, &size) && size != self->size)
-		mmio_shm_resize(self->shm, self->size);
 	mmio_shm_close(self->shm);
 }
 
@@ -56,15 +47,17 @@ static int info_of(struct mmio_shm *shm, struct mmio_shm_status *info)
 
 TEST_F(dev, info_matches_the_device)
 {
+	struct mmio_shm_info_args dev;
 	struct mmio_shm_status info;
 
 	ASSERT_EQ(0, info_of(self->shm, &info));
 	EXPECT_EQ(MMIO_SHM_VERSION, info.kernel_version);
-	EXPECT_EQ(sysfs_read_num(shm_dev_name(), "size"), info.buf_size);
+	ASSERT_EQ(0, shm_info(self->fd, &dev));
+	EXPECT_EQ(dev.buf_size, info.buf_size);
 	EXPECT_EQ(0, info.buf_size % self->ps);
 	EXPECT_LE(1, info.nr_open);
-	EXPECT_EQ(sysfs_read_num(shm_dev_name(), "open_files"), info.nr_open);
-	EXPECT_EQ(sysfs_read_num(shm_dev_name(), "doorbell_seq"), info.seq);
+	EXPECT_EQ(dev.nr_open, info.nr_open);
+	EXPECT_EQ(dev.seq, info.seq);
 }
 
 TEST_F(dev, default_path_and_open_fd)
@@ -171,7 +164,8 @@ TEST_F(dev, resize_busy_while_mapped)
 	ASSERT_EQ(0, mmio_shm_resize(self->shm, 2 * self->ps + 1));
 	ASSERT_EQ(0, mmio_shm_get_size(self->shm, &size));
 	EXPECT_EQ(3 * self->ps, size);
-	EXPECT_EQ(3 * self->ps, sysfs_read_num(shm_dev_name(), "size"));
+	/* the device's size, not only the library's idea of it */
+	EXPECT_EQ(3 * self->ps, shm_size(self->fd));
 	ASSERT_EQ(0, mmio_shm_map(self->shm, RW, &p, &len));
 	EXPECT_EQ(3 * self->ps, len);
 	/* the library knows the new size: the old end is out of range now */
@@ -196,6 +190,7 @@ TEST_F(dev, zero_clears_what_maps_see)
 
 TEST_F(dev, notify_and_wait)
 {
+	struct mmio_shm_info_args dev;
 	uint64_t seq = 0, cur = 0;
 
 	ASSERT_EQ(0, mmio_shm_notify(self->shm, &seq));
@@ -211,7 +206,8 @@ TEST_F(dev, notify_and_wait)
 	EXPECT_EQ(0, mmio_shm_notify(self->shm, NULL));
 	EXPECT_EQ(0, mmio_shm_wait(self->shm, seq, 20 * MS, &cur));
 	EXPECT_EQ(seq + 1, cur);
-	EXPECT_EQ(cur, sysfs_read_num(shm_dev_name(), "doorbell_seq"));
+	ASSERT_EQ(0, shm_info(self->fd, &dev));
+	EXPECT_EQ(cur, dev.seq);
 }
 
 TEST_F(dev, wait_forever_woken_by_another_process)

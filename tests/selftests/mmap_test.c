@@ -10,32 +10,8 @@
 #include <setjmp.h>
 #include <sys/mman.h>
 
-#include "helpers.h"
-#include "kselftest_harness.h"
-
-FIXTURE(dev) {
-	int fd;		/* the device, opened O_RDWR */
-	size_t size;	/* buffer size reported by MMIO_SHM_IOC_INFO */
-	long ps;	/* page size */
-};
-
-FIXTURE_SETUP(dev)
-{
-	self->fd = open(shm_dev_path(), O_RDWR);
-	if (self->fd < 0)
-		SETUP_SKIP("cannot open %s: %s", shm_dev_path(), strerror(errno));
-	self->size = shm_size(self->fd);
-	ASSERT_LT(0, self->size);
-	self->ps = page_size();
-	ASSERT_LE(4, self->size / self->ps);
-	ASSERT_EQ(0, shm_zero(self->fd));
-}
-
-FIXTURE_TEARDOWN(dev)
-{
-	if (self->fd >= 0)
-		close(self->fd);
-}
+#define DEV_MIN_PAGES 4
+#include "fixture.h"
 
 static int nr_maps(int fd)
 {

@@ -12,34 +12,24 @@
 #include <sys/sendfile.h>
 #include <sys/uio.h>
 
-#include "helpers.h"
-#include "kselftest_harness.h"
-
-FIXTURE(dev) {
-	int fd;		/* the device, opened O_RDWR */
-	size_t size;	/* buffer size reported by MMIO_SHM_IOC_INFO */
-	long ps;	/* page size */
+#define DEV_FIELDS \
 	char *buf;	/* scratch buffer of two pages */
-};
+#define DEV_HOOKS
+#include "fixture.h"
 
-FIXTURE_SETUP(dev)
+static void dev_setup_hook(struct __test_metadata *_metadata,
+			   FIXTURE_DATA(dev) *self,
+			   const FIXTURE_VARIANT(dev) *variant)
 {
-	self->fd = open(shm_dev_path(), O_RDWR);
-	if (self->fd < 0)
-		SETUP_SKIP("cannot open %s: %s", shm_dev_path(), strerror(errno));
-	self->size = shm_size(self->fd);
-	ASSERT_LT(0, self->size);
-	self->ps = page_size();
 	self->buf = calloc(2, self->ps);
 	ASSERT_NE(NULL, self->buf);
-	ASSERT_EQ(0, shm_zero(self->fd));
 }
 
-FIXTURE_TEARDOWN(dev)
+static void dev_teardown_hook(struct __test_metadata *_metadata,
+			      FIXTURE_DATA(dev) *self,
+			      const FIXTURE_VARIANT(dev) *variant)
 {
 	free(self->buf);
-	if (self->fd >= 0)
-		close(self->fd);
 }
 
 TEST_F(dev, seek_end_returns_size)

@@ -8,34 +8,10 @@
 #define _GNU_SOURCE
 #include <sys/mman.h>
 
-#include "helpers.h"
-#include "kselftest_harness.h"
+#include "fixture.h"
 
 #define MAGIC_READY	0x52454459u	/* "REDY" */
 #define MAGIC_DONE	0x444f4e45u	/* "DONE" */
-
-FIXTURE(dev) {
-	int fd;		/* the device, opened O_RDWR */
-	size_t size;	/* buffer size reported by MMIO_SHM_IOC_INFO */
-	long ps;	/* page size */
-};
-
-FIXTURE_SETUP(dev)
-{
-	self->fd = open(shm_dev_path(), O_RDWR);
-	if (self->fd < 0)
-		SETUP_SKIP("cannot open %s: %s", shm_dev_path(), strerror(errno));
-	self->size = shm_size(self->fd);
-	ASSERT_LT(0, self->size);
-	self->ps = page_size();
-	ASSERT_EQ(0, shm_zero(self->fd));
-}
-
-FIXTURE_TEARDOWN(dev)
-{
-	if (self->fd >= 0)
-		close(self->fd);
-}
 
 /*
  * The exec'd helper: "--writer OFF" waits for nothing, writes a pattern at

@@ -15,13 +15,12 @@
 # KERNELS_REFRESH=1 looks for a newer ABI again. Everything but the three
 # assignments goes to stderr.
 #
-# Usage: tests/kernels.sh 5.10|6.1|6.12 [BUILD_DIR]
+# Usage: tests/provision/kernels.sh 5.10|6.1|6.12 [BUILD_DIR]
 
 set -eu
 
 KERNEL=${1:-6.1}
 BUILD=$(realpath -m "${2:-build}")
-MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 
 die() {
 	echo "kernels: $*" >&2
@@ -33,7 +32,7 @@ newest() {
 	ls -d "$@" 2>/dev/null | sort -V | tail -n 1
 }
 
-# apt_suite: the private apt configuration shared with tests/deps.sh
+# apt_suite: the private apt configuration shared with tests/provision/deps.sh
 . "$(dirname "$0")/apt-suite.sh"
 
 # Download and unpack the newest kernel of a suite into $cache/root, make

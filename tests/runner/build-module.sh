@@ -6,14 +6,14 @@
 # sources are copied first; that lets one checkout hold modules for several
 # kernels at once. Fails on any compiler warning.
 #
-# Usage: tests/build-module.sh KDIR OUT_DIR [EXTRA_MAKE_ARGS]
+# Usage: tests/runner/build-module.sh KDIR OUT_DIR [EXTRA_MAKE_ARGS]
 
 set -eu
 
 KDIR=$1
 OUT=$(realpath -m "$2")
 EXTRA=${3:-}
-TOP=$(cd "$(dirname "$0")/.." && pwd)
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
 
 mkdir -p "$OUT/kernel/uapi/linux"
 cp "$TOP/Kbuild" "$TOP/dkms.conf" "$OUT/"

@@ -7,7 +7,7 @@
 # Loads the module, shows the node and its sysfs attributes, shares data
 # between two processes, rings the doorbell, dumps the buffer and unloads.
 #
-# Usage: tests/demo.sh MODULE.ko USER_BUILD_DIR
+# Usage: tests/runner/demo.sh MODULE.ko USER_BUILD_DIR
 #        (USER_BUILD_DIR holds mmio-shm and examples/, as built by user/)
 
 set -u

@@ -1,34 +1,30 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Host-side checks of the kernel code's style, as KTAP cases:
+# Host-side checks of the kernel code's style, as TAP cases:
 # checkpatch.pl --strict (from linux-source-6.1), sparse, a W=1 build
 # without warnings, and an SPDX line in every file of the repository.
 #
-# Usage: tests/lint.sh BUILD_DIR MODULE_BUILD_DIR
+# Usage: tests/runner/lint.sh BUILD_DIR MODULE_BUILD_DIR
 
 set -u
 
 BUILD=$(realpath -m "$1")
 KMOD=$(realpath -m "$2")
-TOP=$(cd "$(dirname "$0")/.." && pwd)
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
 CHECKPATCH=$BUILD/linux-source/scripts/checkpatch.pl
 cd "$TOP" || exit 1
 
 n=0
-passed=0
-failed=0
 
 # result NAME STATUS OUTPUT
 result() {
 	n=$((n + 1))
 	if [ "$2" -eq 0 ]; then
 		echo "ok $n $1"
-		passed=$((passed + 1))
 	else
 		printf '%s\n' "$3" | sed 's/^/# /'
 		echo "not ok $n $1"
-		failed=$((failed + 1))
 	fi
 }
 
@@ -69,5 +65,3 @@ out=$(git ls-files | grep -vE '(^|/)\.gitignore$|\.json$' | while read -r f; do
 	head -n 3 "$f" | grep -q 'SPDX-License-Identifier:' || echo "$f: no SPDX line"
 done)
 result "spdx_line_in_every_file" "$([ -z "$out" ]; echo $?)" "$out"
-
-echo "# lint: cases passed=$passed failed=$failed skipped=0"

@@ -1,0 +1,79 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# `make check`: install what is missing, build the module for the chosen
+# kernel, the library and the tests, run the host-side checks and tests,
+# then boot the kernel once under QEMU and run the whole kselftest suite
+# (and the shell tests that need the device) in it.
+#
+# Every tier writes TAP into build/logs/; results.awk counts all of it, in
+# one place, and prints the last line, "N passed, N failed, N skipped". The
+# exit status is non-zero when anything failed. A build step that fails
+# ends the run as one failed case.
+#
+# Usage: tests/runner/check.sh [KERNEL] [BUILD_DIR]     (KERNEL: 5.10, 6.1, 6.12)
+
+set -u -o pipefail
+
+KERNEL=${1:-6.1}
+BUILD=$(realpath -m "${2:-build}")
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+VM_TIMEOUT=${VM_TIMEOUT:-1200}
+LOGS=$BUILD/logs
+cd "$TOP" || exit 1
+
+# only this run's logs are counted
+mkdir -p "$LOGS"
+rm -f "$LOGS"/*.log
+
+finish() {
+	echo "== results"
+	awk -f tests/runner/results.awk "$LOGS"/*.log
+	exit
+}
+
+# a step that must succeed for anything after it to mean something
+step() {
+	local what=$1
+
+	shift
+	echo "== $what"
+	if ! "$@"; then
+		echo "not ok 1 $what" >"$LOGS/step.log"
+		finish
+	fi
+}
+
+step "dependencies" tests/provision/deps.sh "$BUILD"
+step "kernel $KERNEL" eval 'kvars=$(tests/provision/kernels.sh "$KERNEL" "$BUILD")'
+eval "$kvars"
+echo "== kernel $KERNEL: $VMLINUZ, headers $KDIR"
+
+KMOD=$BUILD/kmod/$KERNEL
+step "module for $KERNEL" tests/runner/build-module.sh "$KDIR" "$KMOD" "$KMAKE"
+step "library, tools and examples" make -s -C user O="$BUILD/user" CFLAGS="-O2 -g -Werror"
+step "tests" make -s -C tests BUILD="$BUILD"
+
+echo "== host checks"
+tests/runner/lint.sh "$BUILD" "$KMOD" | tee "$LOGS/lint.log"
+
+echo "== host tests"
+# the vm.sh test boots this kernel
+# shellcheck disable=SC2046
+MMIO_SHM_BUILD=$BUILD MMIO_SHM_VMLINUZ=$VMLINUZ \
+	tests/runner/run-suite.sh --host $(make -s -C tests BUILD="$BUILD" list-host) |
+	tee "$LOGS/host.log"
+
+echo "== kselftests in the $KERNEL guest"
+tests/runner/vm.sh "$VMLINUZ" "$VM_TIMEOUT" "$BUILD" \
+	"env MMIO_SHM_BUILD=$BUILD $TOP/tests/runner/run-suite.sh $KMOD/mmio_shm.ko \
+$(make -s -C tests BUILD="$BUILD" list-guest)" |
+	tee "$LOGS/vm-$KERNEL.log"
+rc=${PIPESTATUS[0]}
+# 0: all passed, 1: run-suite.sh reported a failure; anything else is the
+# guest's own end (124: killed after VM_TIMEOUT, 255: it died)
+if [ "$rc" -gt 1 ]; then
+	echo "Bail out! the guest ended with status $rc" | tee -a "$LOGS/vm-$KERNEL.log"
+fi
+
+finish

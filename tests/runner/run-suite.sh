@@ -1,0 +1,113 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Runs test programs one after the other, each under a timeout, as the
+# kselftest runner does. In the guest (first argument: the module) it loads
+# the module first, writes a marker to /dev/kmsg before each program and
+# scans the kernel log after it for what a bug leaves there (BUG, WARNING,
+# Oops, lockdep, KASAN, kmemleak, UBSAN); with --host it runs them natively,
+# without module or kernel log. With --loaded it runs in the guest on the
+# module loaded already (make vm-run loads it), MMIO_SHM_KO if set.
+#
+# A program is a kselftest-harness binary or a TAP shell script; both
+# print TAP. Each one's output is shown indented ("# "), then one line for
+# the program: "not ok" when it exited non-zero (4 is a skip), timed out or
+# left a splat. In the guest a last line tells whether the whole run left
+# the kernel log clean. Nothing is counted here: make check counts every
+# tier's output in one place (results.awk). Exits 1 when a line says
+# "not ok".
+#
+# The programs find the checkout and the build directory in MMIO_SHM_TOP
+# and MMIO_SHM_BUILD (defaults: this script's checkout and its build/).
+#
+# Usage: run-suite.sh MODULE.ko|--loaded|--host PROGRAM...   (PROGRAM: a path)
+
+set -u
+
+KO=$1
+shift
+TIMEOUT=${TEST_TIMEOUT:-300}
+# what a kernel bug, lockdep, KASAN or kmemleak leave in the log
+SPLAT='BUG:|WARNING:|Oops|general protection|Call Trace|possible recursive locking|circular locking|KASAN:|kmemleak:|UBSAN:|refcount_t:'
+
+MMIO_SHM_TOP=${MMIO_SHM_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
+MMIO_SHM_BUILD=${MMIO_SHM_BUILD:-$MMIO_SHM_TOP/build}
+export MMIO_SHM_TOP MMIO_SHM_BUILD
+
+echo "TAP version 13"
+
+host=0
+if [ "$KO" = --host ]; then
+	host=1
+	echo "1..$#"
+elif [ "$KO" = --loaded ]; then
+	echo "1..$(($# + 1))"
+else
+	echo "1..$(($# + 1))"
+	if ! insmod "$KO"; then
+		echo "Bail out! insmod $KO failed"
+		exit 1
+	fi
+	# module_test reloads the module with other parameters
+	export MMIO_SHM_KO="$KO"
+fi
+
+# the programs as absolute paths: tests write scratch files into their
+# working directory, which is not the caller's
+for t in "$@"; do
+	shift
+	set -- "$@" "$(realpath "$t")"
+done
+cd "${TMPDIR:-/tmp}" || exit 1
+
+n=0
+bad=0
+for t in "$@"; do
+	n=$((n + 1))
+	name=$(basename "$t")
+	marker="mmio_shm-test: $n $name"
+	[ "$host" -eq 1 ] || echo "$marker" >/dev/kmsg
+	echo "# selftests: mmio_shm: $name"
+
+	out=$(mktemp)
+	timeout -k 5 "$TIMEOUT" "$t" >"$out" 2>&1
+	rc=$?
+	sed 's/^/# /' "$out"
+	rm -f "$out"
+
+	why=""
+	if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+		why="timed out after ${TIMEOUT}s"
+	elif [ "$rc" -ne 0 ] && [ "$rc" -ne 4 ]; then
+		why="exited with $rc"
+	fi
+	if [ "$host" -eq 0 ]; then
+		splat=$(dmesg | sed -n "/$marker\$/,\$p" | grep -E "$SPLAT")
+		if [ -n "$splat" ]; then
+			echo "$splat" | sed 's/^/# dmesg: /'
+			why="${why:+$why, }kernel log has a splat"
+		fi
+	fi
+	if [ -n "$why" ]; then
+		echo "not ok $n selftests: mmio_shm: $name # $why"
+		bad=1
+	elif [ "$rc" -eq 4 ]; then
+		echo "ok $n selftests: mmio_shm: $name # SKIP"
+	else
+		echo "ok $n selftests: mmio_shm: $name"
+	fi
+done
+
+# one more case: the whole run left the kernel log clean
+if [ "$host" -eq 0 ]; then
+	n=$((n + 1))
+	splat=$(dmesg | grep -E "$SPLAT")
+	if [ -z "$splat" ]; then
+		echo "ok $n kernel_log_has_no_bug_warning_or_oops"
+	else
+		echo "$splat" | sed 's/^/# dmesg: /'
+		echo "not ok $n kernel_log_has_no_bug_warning_or_oops"
+		bad=1
+	fi
+fi
+exit "$bad"

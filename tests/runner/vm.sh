@@ -1,0 +1,67 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boot a kernel under QEMU (TCG, never KVM: /dev/kvm here hangs stock
+# kernels) on the host's own filesystem with virtme-ng, run one command in
+# it and return that command's exit status. The guest sees the host's files
+# read-only; BUILD_DIR is writable at the same path.
+#
+# virtme-ng is trixie's package, unpacked into BUILD_DIR/virtme-ng by
+# tests/provision/deps.sh and run from there (PATH and PYTHONPATH below): a
+# vng installed in the system is never used.
+#
+# A guest still running after TIMEOUT seconds is killed and this returns
+# 124. coreutils timeout does it: it runs vng in its own process group and
+# on expiry signals the whole group, so vng, virtme-run and the QEMU that
+# virtme-run forks all get SIGTERM, and SIGKILL 10 s later if vng is still
+# there (-k). setsid starts timeout in a session of its own: the group's
+# id is its pid from the first instant (no race with timeout's own
+# setpgid), and QEMU has no controlling terminal to touch. Whatever of the
+# group is left when timeout returns gets SIGKILL, so no QEMU of this run
+# outlives it; tests/shell/vm-timeout.sh proves that.
+#
+# Usage: tests/runner/vm.sh VMLINUZ TIMEOUT BUILD_DIR COMMAND
+#        (COMMAND empty: an interactive shell, without a timeout)
+
+set -u
+
+VMLINUZ=$1
+TIMEOUT=$2
+BUILD=$(realpath -m "$3")
+CMD=${4:-}
+
+VNG_ROOT=$BUILD/virtme-ng
+VNG=$VNG_ROOT/usr/bin/vng
+if [ ! -x "$VNG" ]; then
+	echo "vm: no $VNG: run tests/provision/deps.sh $BUILD" >&2
+	exit 1
+fi
+# vng starts virtme-run through PATH; both import their modules from here
+export PATH="$VNG_ROOT/usr/bin:$PATH"
+export PYTHONPATH="$VNG_ROOT/usr/lib/python3/dist-packages${PYTHONPATH:+:$PYTHONPATH}"
+
+args=(--run "$VMLINUZ" --disable-kvm --cpus 2 --memory 1G
+      --rwdir "$BUILD=$BUILD")
+
+if [ -z "$CMD" ]; then
+	exec "$VNG" "${args[@]}"
+fi
+
+# QEMU reopens our stdout and stderr by path, truncating a log file they
+# may point to; pipes keep what was already written there.
+start=$SECONDS
+setsid timeout -s TERM -k 10 "$TIMEOUT" "$VNG" "${args[@]}" --exec "$CMD" \
+	</dev/null > >(cat) 2> >(cat >&2) &
+vm=$!
+trap 'kill -TERM -- "-$vm" 2>/dev/null; sleep 2; kill -KILL -- "-$vm" 2>/dev/null; exit 130' INT TERM
+
+wait "$vm"
+rc=$?
+kill -KILL -- "-$vm" 2>/dev/null
+# 124: the guest got SIGTERM in time; 137: timeout itself went with the
+# SIGKILL it sent to its group (a guest command of its own may exit 137)
+if [ "$rc" -eq 124 ] || { [ "$rc" -eq 137 ] && [ $((SECONDS - start)) -ge "$TIMEOUT" ]; }; then
+	echo "vm: guest still running after ${TIMEOUT}s: killed" >&2
+	rc=124
+fi
+exit "$rc"

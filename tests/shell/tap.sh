@@ -1,0 +1,196 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Sourced by the TAP shell tests in this folder: the plan, one
+# "ok N name" / "not ok N name" / "ok N name # SKIP reason" line per case,
+# and the checks a case makes, named after the kselftest harness's.
+#
+#   plan N                 the plan line, 1..N
+#   run_case NAME [FN]     runs function FN (default: NAME) in a subshell
+#                          as case NAME: setup (when defined) first, then
+#                          FN, then teardown (when defined) whatever
+#                          happened
+#   skip_case NAME REASON  a case that cannot run here
+#   tap_exit               exit status: 1 when a case failed, else 0
+#   cleanup                a function the test may define: run once, when
+#                          the script exits
+#
+# Inside a case:
+#   run CMD...             runs CMD: its stdout, exactly (trailing newlines
+#                          kept), in $out, its exit status in $status
+#   run2 CMD...            the same with stdout and stderr together in $out
+#   expect_eq WANT GOT [WHAT]  a failed check is logged, the case goes on
+#   assert_eq WANT GOT [WHAT]  a failed check ends the case
+#   expect_ne, assert_ne, expect_prefix (GOT starts with WANT),
+#   expect_contains (GOT contains WANT), assert_true CMD..., expect_true CMD...
+#   fail MSG               a failed check of the case's own: logged, the
+#                          case goes on
+#   lines STR              how many lines STR has (its newlines)
+#   skip REASON            ends the case as skipped
+#   log MSG                a "# " diagnostic line
+#
+# Everything a case prints (stdout and stderr) is shown as "# " lines
+# before its result line.
+#
+# The paths every test needs: TOP (the checkout) and BUILD (its build
+# directory), from MMIO_SHM_TOP and MMIO_SHM_BUILD as run-suite.sh sets
+# them, else found from this file's place.
+
+TOP=${MMIO_SHM_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+BUILD=${MMIO_SHM_BUILD:-$TOP/build}
+
+_tap_n=0
+_tap_failed=0
+_tap_tmp=$(mktemp -d "${TMPDIR:-/tmp}/tap.XXXXXX")
+_tap_at_exit() {
+	if declare -F cleanup >/dev/null; then
+		cleanup
+	fi
+	rm -rf "$_tap_tmp"
+}
+trap _tap_at_exit EXIT
+
+plan() {
+	echo "TAP version 13"
+	echo "1..$1"
+}
+
+log() {
+	echo "$*"
+}
+
+run() {
+	out=$("$@"; _tap_s=$?; echo x; exit "$_tap_s")
+	status=$?
+	out=${out%x}
+}
+
+run2() {
+	out=$("$@" 2>&1; _tap_s=$?; echo x; exit "$_tap_s")
+	status=$?
+	out=${out%x}
+}
+
+lines() {
+	local _tap_nl=${1//[!$'\n']/}
+
+	echo "${#_tap_nl}"
+}
+
+# the test script's line that made the failed check
+_tap_where() {
+	local _tap_i
+
+	for ((_tap_i = 1; _tap_i < ${#BASH_SOURCE[@]}; _tap_i++)); do
+		if [ "${BASH_SOURCE[_tap_i]}" != "${BASH_SOURCE[0]}" ]; then
+			echo "$(basename "${BASH_SOURCE[_tap_i]}"):${BASH_LINENO[_tap_i - 1]}"
+			return
+		fi
+	done
+}
+
+# what went wrong, with strings shown as $'...' so that newlines and
+# control characters are visible
+_tap_show() {
+	log "$(_tap_where): ${1:+$1: }expected $(printf '%q' "$2"), got $(printf '%q' "$3")"
+}
+
+_tap_fail() {
+	_tap_case_failed=1
+}
+
+expect_eq() {
+	[ "$1" = "$2" ] && return 0
+	_tap_show "${3:-}" "$1" "$2"
+	_tap_fail
+	return 1
+}
+
+assert_eq() {
+	expect_eq "$@" || exit 1
+}
+
+expect_ne() {
+	[ "$1" != "$2" ] && return 0
+	_tap_show "${3:-}" "anything but $1" "$2"
+	_tap_fail
+	return 1
+}
+
+assert_ne() {
+	expect_ne "$@" || exit 1
+}
+
+expect_prefix() {
+	[ "${2:0:${#1}}" = "$1" ] && return 0
+	_tap_show "${3:-}" "$1..." "$2"
+	_tap_fail
+	return 1
+}
+
+expect_contains() {
+	case "$2" in
+	*"$1"*) return 0 ;;
+	esac
+	_tap_show "${3:-}" "...$1..." "$2"
+	_tap_fail
+	return 1
+}
+
+fail() {
+	log "$(_tap_where): $*"
+	_tap_fail
+}
+
+expect_true() {
+	"$@" && return 0
+	log "$(_tap_where): failed: $*"
+	_tap_fail
+	return 1
+}
+
+assert_true() {
+	expect_true "$@" || exit 1
+}
+
+skip() {
+	echo "$*" >"$_tap_tmp/skip"
+	exit 77
+}
+
+run_case() {
+	# names of its own: the case sees the test's variables, not these
+	local _tap_name=$1 _tap_fn=${2:-$1} _tap_rc _tap_reason
+
+	_tap_n=$((_tap_n + 1))
+	rm -f "$_tap_tmp/skip"
+	(
+		_tap_case_failed=0
+		if declare -F teardown >/dev/null; then
+			trap 'teardown' EXIT
+		fi
+		if declare -F setup >/dev/null; then
+			setup
+		fi
+		"$_tap_fn"
+		exit "$_tap_case_failed"
+	) 2>&1 </dev/null | sed 's/^/# /'
+	_tap_rc=${PIPESTATUS[0]}
+	if [ "$_tap_rc" -eq 77 ]; then
+		_tap_reason=$(cat "$_tap_tmp/skip" 2>/dev/null)
+		echo "ok $_tap_n $_tap_name # SKIP${_tap_reason:+ $_tap_reason}"
+	elif [ "$_tap_rc" -eq 0 ]; then
+		echo "ok $_tap_n $_tap_name"
+	else
+		echo "not ok $_tap_n $_tap_name"
+		_tap_failed=1
+	fi
+}
+
+skip_case() {
+	_tap_n=$((_tap_n + 1))
+	echo "ok $_tap_n $1 # SKIP $2"
+}
+
+tap_exit() {
+	exit "$_tap_failed"
+}

@@ -1,0 +1,85 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Where: host
+#
+# Description: tests/runner/vm.sh kills a guest that outlives its timeout
+# and leaves no QEMU behind. It boots the kernel make check uses
+# (MMIO_SHM_VMLINUZ) with a command that sleeps forever and a timeout of a
+# few seconds, and a scratch directory as the build directory: vm.sh hands
+# that to QEMU (--rwdir), so the path marks this run's QEMU on the process
+# list, apart from any other guest on the machine. While it runs, a QEMU
+# with the marker must appear, started by the virtme-run of the unpacked
+# virtme-ng (BUILD/virtme-ng, never the system's); vm.sh must then return
+# 124, within the timeout plus the 10 s of its SIGKILL grace and some
+# slack, and once it has returned no process with the marker may be left.
+
+. "$(dirname "$0")/tap.sh"
+
+TIMEOUT=${VM_TIMEOUT_TEST:-8}
+VMLINUZ=${MMIO_SHM_VMLINUZ:-}
+
+cleanup() {
+	[ -z "${MARK:-}" ] || { pkill -KILL -f -- "$MARK"; rm -rf "$MARK"; }
+}
+
+CASES="qemu_of_the_run_starts virtme_ng_is_the_unpacked_one vm_sh_returns_124
+vm_sh_returns_in_time no_process_of_the_run_is_left"
+
+plan 5
+if [ -z "$VMLINUZ" ] || [ ! -r "$VMLINUZ" ]; then
+	for c in $CASES; do
+		skip_case "$c" "no kernel image to boot (MMIO_SHM_VMLINUZ; make check sets it)"
+	done
+	tap_exit
+fi
+
+# a build directory of its own, holding virtme-ng as deps.sh unpacked it
+MARK=$(mktemp -d "${TMPDIR:-/tmp}/mmio_shm_vm_timeout.XXXXXX")
+ln -s "$BUILD/virtme-ng" "$MARK/virtme-ng"
+
+start=$SECONDS
+"$TOP/tests/runner/vm.sh" "$VMLINUZ" "$TIMEOUT" "$MARK" \
+	'echo guest-up; while :; do sleep 1000; done' >"$MARK/out" 2>&1 &
+vm=$!
+seen=0
+unpacked=0
+for _ in $(seq 100); do
+	pgrep -f -- "python3 $MARK/virtme-ng/usr/bin/virtme-run " >/dev/null && unpacked=1
+	if pgrep -f -- "qemu-system.*$MARK" >/dev/null; then
+		seen=1
+		break
+	fi
+	sleep 0.1
+done
+wait "$vm"
+rc=$?
+took=$((SECONDS - start))
+left=$(pgrep -af -- "$MARK")
+
+sed 's/^/# vm.sh: /' "$MARK/out" | grep -E 'guest-up|vm:|qemu' | head -n 5
+
+qemu_of_the_run_starts() {
+	expect_eq 1 "$seen" "a qemu-system process with $MARK on its command line"
+}
+
+virtme_ng_is_the_unpacked_one() {
+	expect_eq 1 "$unpacked" "a virtme-run of $MARK/virtme-ng, found through PATH"
+}
+
+vm_sh_returns_124() {
+	expect_eq 124 "$rc" "exit status of vm.sh"
+}
+
+vm_sh_returns_in_time() {
+	expect_true test "$took" -le $((TIMEOUT + 10 + 20))
+	log "returned after ${took}s (timeout ${TIMEOUT}s)"
+}
+
+no_process_of_the_run_is_left() {
+	expect_eq "" "$left" "processes left with $MARK in their command line"
+}
+
+for c in $CASES; do
+	run_case "$c"
+done
+tap_exit
