@@ -4,7 +4,9 @@
 #
 #   make                 build the module (against KDIR) and user/
 #   make check           every test: host checks, then the kselftests in a
-#                        QEMU guest (KERNEL=5.10|6.1|6.12, default 6.1)
+#                        QEMU guest (KERNEL=5.10|6.1|6.12|7.2|sid, default 6.1)
+#   make check-matrix    make check for each kernel of MATRIX in turn, the
+#                        host checks once; one summary line for all
 #   make bench           benchmarks in the guest, reported as ratios
 #   make vm-shell        a shell in the guest with the module's tree visible
 #   make vm-run CMD=...  one command in the guest
@@ -19,6 +21,7 @@
 KVER ?= $(shell uname -r)
 KDIR ?= /lib/modules/$(KVER)/build
 KERNEL ?= 6.1
+MATRIX ?= 5.10 6.1 6.12 7.2
 BUILD ?= $(CURDIR)/build
 
 all: module user
@@ -35,11 +38,14 @@ user:
 check:
 	tests/runner/check.sh $(KERNEL) $(BUILD)
 
+check-matrix:
+	tests/runner/check-matrix.sh $(BUILD) $(MATRIX)
+
 # the guest for a person: the module built for KERNEL, user/ and the tests
 vm-prepare:
 	@tests/provision/deps.sh $(BUILD)
 	@eval "$$(tests/provision/kernels.sh $(KERNEL) $(BUILD))" && \
-		tests/runner/build-module.sh "$$KDIR" $(BUILD)/kmod/$(KERNEL) "$$KMAKE"
+		tests/runner/build-module.sh "$$KDIR" $(BUILD)/kmod/$(KERNEL) "$$KMAKE" "$$KCHROOT"
 	@$(MAKE) -s -C user O=$(BUILD)/user
 	@$(MAKE) -s -C tests BUILD=$(BUILD)
 
@@ -74,7 +80,7 @@ else
 demo:
 	@tests/provision/deps.sh $(BUILD)
 	@eval "$$(tests/provision/kernels.sh $(KERNEL) $(BUILD))" && \
-		tests/runner/build-module.sh "$$KDIR" $(BUILD)/kmod/$(KERNEL) "$$KMAKE"
+		tests/runner/build-module.sh "$$KDIR" $(BUILD)/kmod/$(KERNEL) "$$KMAKE" "$$KCHROOT"
 	@$(MAKE) -s -C user O=$(BUILD)/user >/dev/null
 	@eval "$$(tests/provision/kernels.sh $(KERNEL) $(BUILD))" && \
 		echo "booting Linux $(KERNEL) in QEMU ($$VMLINUZ)..." && \
@@ -155,4 +161,4 @@ clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	rm -rf $(BUILD)
 
-.PHONY: all module user check vm-prepare vm-shell vm-run bench demo clean
+.PHONY: all module user check check-matrix vm-prepare vm-shell vm-run bench demo clean

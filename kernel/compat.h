@@ -4,7 +4,7 @@
  *
  * Copyright (C) 2026 The mmio_shm authors
  *
- * The driver is built from one source for Debian's 5.10, 6.1 and 6.12
+ * The driver is built from one source for Debian's 5.10, 6.1, 6.12 and 7.2
  * kernels. Each shim below carries the version that changed the API; no
  * other file tests LINUX_VERSION_CODE (checkpatch's LINUX_VERSION_CODE
  * warning is silenced for this file alone, in tests/lint.sh).
@@ -47,18 +47,31 @@ static inline void vma_set_file(struct vm_area_struct *vma, struct file *file)
 /*
  * A kernel-internal shmem file charged page by page as pages are allocated
  * (VM_NORESERVE, as memfd_create() does), so its size can change without
- * shmem re-accounting the whole file.
+ * shmem re-accounting the whole file. 7.0 made the flags a vma_flags_t
+ * bitmap, where VM_NORESERVE is VMA_NORESERVE_BIT.
  */
 static inline struct file *mmio_shm_shmem_setup(const char *name, loff_t size)
 {
+#if KERNEL_VERSION(7, 0, 0) > LINUX_VERSION_CODE
 	return shmem_file_setup(name, size, VM_NORESERVE);
+#else
+	return shmem_file_setup(name, size, mk_vma_flags(VMA_NORESERVE_BIT));
+#endif
 }
 
-/* the file's own mmap hook, as mmap(2) would call it */
+/*
+ * The file's own mmap hook, as mmap(2) would call it, also when the file
+ * has only .mmap_prepare (shmem on 7.x). 6.17 renamed call_mmap() to
+ * vfs_mmap().
+ */
 static inline int mmio_shm_vfs_mmap(struct file *file,
 				    struct vm_area_struct *vma)
 {
+#if KERNEL_VERSION(6, 17, 0) > LINUX_VERSION_CODE
 	return call_mmap(file, vma);
+#else
+	return vfs_mmap(file, vma);
+#endif
 }
 
 #endif /* _MMIO_SHM_COMPAT_H */

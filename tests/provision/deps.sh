@@ -36,6 +36,7 @@ groff-base
 stress-ng
 python3
 xz-utils
+debootstrap
 "
 
 # the packages of "$@" that are not installed

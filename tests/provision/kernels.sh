@@ -7,6 +7,8 @@
 #   KDIR=...      kernel build tree for `make -C $KDIR M=...`
 #   VMLINUZ=...   kernel image for the guest
 #   KMAKE=...     extra make arguments the tree needs (for example CC=gcc)
+#   KCHROOT=...   the chroot that KDIR lies in and the build must run in
+#                 (empty: build on this system)
 #
 # 6.12 comes from bookworm-backports, 5.10 from bullseye: the newest ABI of
 # the suite is downloaded once through a private apt configuration (the
@@ -15,7 +17,12 @@
 # KERNELS_REFRESH=1 looks for a newer ABI again. Everything but the three
 # assignments goes to stderr.
 #
-# Usage: tests/provision/kernels.sh 5.10|6.1|6.12 [BUILD_DIR]
+# 7.2 (sid: the newest 7.x in Debian unstable, whatever its version) is
+# built and unpacked in a sid chroot, BUILD_DIR/sid, by
+# tests/provision/sid-chroot.sh: its kbuild tools need a newer glibc and
+# gcc than this system has.
+#
+# Usage: tests/provision/kernels.sh 5.10|6.1|6.12|7.2|sid [BUILD_DIR]
 
 set -eu
 
@@ -135,18 +142,35 @@ case "$KERNEL" in
 	ver=${kdir#/usr/src/linux-headers-}
 	vmlinuz=/boot/vmlinuz-$ver
 	kmake=""
+	kchroot=""
 	;;
 6.12)
 	fetch bookworm-backports '6\.12\.[0-9]+\+deb12[.0-9]*'
 	kmake=""
+	kchroot=""
 	;;
 5.10)
 	fetch bullseye '5\.10\.0-[0-9]+'
 	# the headers ask for gcc-10; bookworm's gcc-12 builds a working module
 	kmake="CC=gcc"
+	kchroot=""
+	;;
+7.2|sid)
+	sid=$("$(dirname "$0")/sid-chroot.sh" setup "$BUILD") ||
+		die "no sid chroot with 7.x headers"
+	sid_root=$(echo "$sid" | sed -n 's/^ROOT=//p')
+	abi=$(echo "$sid" | sed -n 's/^ABI=//p')
+	case "$KERNEL:$abi" in
+	sid:*|7.2:7.2.*) ;;
+	*) die "sid has Linux $abi now, not $KERNEL: use KERNEL=sid" ;;
+	esac
+	kdir=$sid_root/usr/src/linux-headers-$abi-amd64
+	vmlinuz=$sid_root/usr/lib/modules/$abi-amd64/vmlinuz
+	kmake=""
+	kchroot=$sid_root
 	;;
 *)
-	echo "kernels: unknown KERNEL=$KERNEL (5.10, 6.1 or 6.12)" >&2
+	echo "kernels: unknown KERNEL=$KERNEL (5.10, 6.1, 6.12, 7.2 or sid)" >&2
 	exit 2
 	;;
 esac
@@ -158,3 +182,4 @@ fi
 echo "KDIR=$kdir"
 echo "VMLINUZ=$vmlinuz"
 echo "KMAKE='$kmake'"
+echo "KCHROOT=$kchroot"

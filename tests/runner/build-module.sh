@@ -6,13 +6,19 @@
 # sources are copied first; that lets one checkout hold modules for several
 # kernels at once. Fails on any compiler warning.
 #
-# Usage: tests/runner/build-module.sh KDIR OUT_DIR [EXTRA_MAKE_ARGS]
+# With CHROOT (KCHROOT from tests/provision/kernels.sh, for kernels whose kbuild runs
+# only in a chroot: see tests/provision/sid-chroot.sh), KDIR lies inside
+# CHROOT: a copy of the sources is built in CHROOT/tmp, and the module and
+# the build log come back to OUT_DIR.
+#
+# Usage: tests/runner/build-module.sh KDIR OUT_DIR [EXTRA_MAKE_ARGS] [CHROOT]
 
 set -eu
 
 KDIR=$1
 OUT=$(realpath -m "$2")
 EXTRA=${3:-}
+CHROOT=${4:-}
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 
 mkdir -p "$OUT/kernel/uapi/linux"
@@ -22,7 +28,19 @@ cp "$TOP/kernel/uapi/linux/mmio_shm.h" "$OUT/kernel/uapi/linux/"
 
 log=$OUT/build.log
 # shellcheck disable=SC2086
-if ! make -C "$KDIR" M="$OUT" W=1 $EXTRA modules >"$log" 2>&1; then
+if [ -n "$CHROOT" ]; then
+	CHROOT=$(realpath "$CHROOT")
+	src=$(mktemp -d "$CHROOT/tmp/mmio_shm-build.XXXXXX")
+	trap 'rm -rf "$src"' EXIT
+	cp -r "$OUT/Kbuild" "$OUT/dkms.conf" "$OUT/kernel" "$src/"
+	if ! "$TOP/tests/provision/sid-chroot.sh" run "$CHROOT" \
+		make -C "${KDIR#"$CHROOT"}" M="${src#"$CHROOT"}" W=1 $EXTRA modules \
+		>"$log" 2>&1; then
+		cat "$log"
+		exit 1
+	fi
+	cp "$src"/*.ko "$src/Module.symvers" "$OUT/"
+elif ! make -C "$KDIR" M="$OUT" W=1 $EXTRA modules >"$log" 2>&1; then
 	cat "$log"
 	exit 1
 fi
