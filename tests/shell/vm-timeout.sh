@@ -4,18 +4,23 @@
 #
 # Description: tests/runner/vm.sh kills a guest that outlives its timeout
 # and leaves no QEMU behind. It boots the kernel make check uses
-# (MMIO_SHM_VMLINUZ) with a command that sleeps forever and a timeout of a
-# few seconds, and a scratch directory as the build directory: vm.sh hands
+# (MMIO_SHM_VMLINUZ) with a command that sleeps forever and a timeout of
+# 20 s, and a scratch directory as the build directory: vm.sh hands
 # that to QEMU (--rwdir), so the path marks this run's QEMU on the process
 # list, apart from any other guest on the machine. While it runs, a QEMU
 # with the marker must appear, started by the virtme-run of the unpacked
 # virtme-ng (BUILD/virtme-ng, never the system's); vm.sh must then return
 # 124, within the timeout plus the 10 s of its SIGKILL grace and some
 # slack, and once it has returned no process with the marker may be left.
+#
+# 20 s: enough for Python to start vng and virtme-run and for them to
+# start QEMU on a loaded machine (8 s were not, under four other guests),
+# so that the kill always finds a QEMU to kill; on a quiet machine the
+# guest has booted into the command by then.
 
 . "$(dirname "$0")/tap.sh"
 
-TIMEOUT=${VM_TIMEOUT_TEST:-8}
+TIMEOUT=${VM_TIMEOUT_TEST:-20}
 VMLINUZ=${MMIO_SHM_VMLINUZ:-}
 
 cleanup() {
@@ -41,15 +46,14 @@ start=$SECONDS
 "$TOP/tests/runner/vm.sh" "$VMLINUZ" "$TIMEOUT" "$MARK" \
 	'echo guest-up; while :; do sleep 1000; done' >"$MARK/out" 2>&1 &
 vm=$!
+# until this run's QEMU shows up, or vm.sh is gone
 seen=0
 unpacked=0
-for _ in $(seq 100); do
-	pgrep -f -- "python3 $MARK/virtme-ng/usr/bin/virtme-run " >/dev/null && unpacked=1
-	if pgrep -f -- "qemu-system.*$MARK" >/dev/null; then
-		seen=1
-		break
-	fi
-	sleep 0.1
+while [ "$seen" -eq 0 ] && kill -0 "$vm" 2>/dev/null; do
+	procs=$(pgrep -af -- "$MARK")
+	grep -q "python3 $MARK/virtme-ng/usr/bin/virtme-run " <<<"$procs" && unpacked=1
+	grep -q "qemu-system.*$MARK" <<<"$procs" && seen=1
+	sleep 0.2
 done
 wait "$vm"
 rc=$?
