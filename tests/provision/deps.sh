@@ -34,6 +34,7 @@ dkms
 man-db
 groff-base
 stress-ng
+trinity
 python3
 xz-utils
 debootstrap
