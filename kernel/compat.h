@@ -7,7 +7,7 @@
  * The driver is built from one source for Debian's 5.10, 6.1, 6.12 and 7.2
  * kernels. Each shim below carries the version that changed the API; no
  * other file tests LINUX_VERSION_CODE (checkpatch's LINUX_VERSION_CODE
- * warning is silenced for this file alone, in tests/lint.sh).
+ * warning is silenced for this file alone, in tests/runner/lint.sh).
  */
 #ifndef _MMIO_SHM_COMPAT_H
 #define _MMIO_SHM_COMPAT_H
