@@ -38,6 +38,10 @@ vm-prepare:
 	@tests/deps.sh $(BUILD)
 	@eval "$$(tests/kernels.sh $(KERNEL) $(BUILD))" && \
 		tests/build-module.sh "$$KDIR" $(BUILD)/kmod/$(KERNEL) "$$KMAKE"
+	@# docs/lab.md exercise 8's solution, for build/tests/lab_fault
+	@eval "$$(tests/kernels.sh $(KERNEL) $(BUILD))" && \
+		tests/build-module.sh "$$KDIR" $(BUILD)/kmod/$(KERNEL)-lab-fault "$$KMAKE" \
+		$(CURDIR)/docs/lab/fault-handler.patch
 	@$(MAKE) -s -C user O=$(BUILD)/user
 	@$(MAKE) -s -C tests BUILD=$(BUILD)
 

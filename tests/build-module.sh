@@ -4,21 +4,24 @@
 # Build the module out of the source tree, in OUT_DIR, against the kernel
 # tree KDIR, with W=1. Kbuild writes objects next to the sources, so the
 # sources are copied first; that lets one checkout hold modules for several
-# kernels at once. Fails on any compiler warning.
+# kernels at once. Fails on any compiler warning. A PATCH (a lab solution,
+# docs/lab/*.patch) is applied to the copy, never to kernel/.
 #
-# Usage: tests/build-module.sh KDIR OUT_DIR [EXTRA_MAKE_ARGS]
+# Usage: tests/build-module.sh KDIR OUT_DIR [EXTRA_MAKE_ARGS [PATCH]]
 
 set -eu
 
 KDIR=$1
 OUT=$(realpath -m "$2")
 EXTRA=${3:-}
+PATCH=${4:-}
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 
 mkdir -p "$OUT/kernel/uapi/linux"
 cp "$TOP/Kbuild" "$TOP/dkms.conf" "$OUT/"
 cp "$TOP"/kernel/*.c "$TOP"/kernel/*.h "$OUT/kernel/"
 cp "$TOP/kernel/uapi/linux/mmio_shm.h" "$OUT/kernel/uapi/linux/"
+[ -z "$PATCH" ] || patch -s -p1 -d "$OUT" <"$PATCH"
 
 log=$OUT/build.log
 # shellcheck disable=SC2086

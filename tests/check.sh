@@ -64,6 +64,9 @@ echo "== kernel $KERNEL: $VMLINUZ, headers $KDIR"
 
 KMOD=$BUILD/kmod/$KERNEL
 step "module for $KERNEL" tests/build-module.sh "$KDIR" "$KMOD" "$KMAKE"
+# docs/lab.md exercise 8's solution, checked in the guest by tests/shell/lab_fault.sh
+step "lab module for $KERNEL" tests/build-module.sh "$KDIR" "$KMOD-lab-fault" \
+	"$KMAKE" "$TOP/docs/lab/fault-handler.patch"
 step "library, tools and examples" make -s -C user O="$BUILD/user" CFLAGS="-O2 -g -Werror"
 step "tests" make -s -C tests BUILD="$BUILD"
 
@@ -81,6 +84,8 @@ add_counts "$BUILD/logs/host.log"
 
 echo "== kselftests in the $KERNEL guest"
 selftests=$(make -s -C tests list-selftests)
+# then the shell tests (lab_fault: exercise 8), in the same guest boot
+selftests="$selftests $(make -s -C tests list-shelltests)"
 tests/vm.sh "$VMLINUZ" "$VM_TIMEOUT" "$BUILD" \
 	"$TOP/tests/run-suite.sh $KMOD/mmio_shm.ko $BUILD/tests $selftests" |
 	tee "$BUILD/logs/vm-$KERNEL.log"
