@@ -46,6 +46,10 @@ vm-prepare:
 	@tests/provision/deps.sh $(BUILD)
 	@eval "$$(tests/provision/kernels.sh $(KERNEL) $(BUILD))" && \
 		tests/runner/build-module.sh "$$KDIR" $(BUILD)/kmod/$(KERNEL) "$$KMAKE" "$$KCHROOT"
+	@# docs/lab.md exercise 8's solution, checked by tests/shell/lab_fault.sh
+	@eval "$$(tests/provision/kernels.sh $(KERNEL) $(BUILD))" && \
+		tests/runner/build-module.sh "$$KDIR" $(BUILD)/kmod/$(KERNEL)-lab-fault "$$KMAKE" \
+		"$$KCHROOT" $(CURDIR)/docs/lab/fault-handler.patch
 	@$(MAKE) -s -C user O=$(BUILD)/user
 	@$(MAKE) -s -C tests BUILD=$(BUILD)
 

@@ -9,9 +9,10 @@
 # With CHROOT (KCHROOT from tests/provision/kernels.sh, for kernels whose kbuild runs
 # only in a chroot: see tests/provision/sid-chroot.sh), KDIR lies inside
 # CHROOT: a copy of the sources is built in CHROOT/tmp, and the module and
-# the build log come back to OUT_DIR.
+# the build log come back to OUT_DIR. A PATCH (a lab solution,
+# docs/lab/*.patch) is applied to the copy, never to kernel/.
 #
-# Usage: tests/runner/build-module.sh KDIR OUT_DIR [EXTRA_MAKE_ARGS] [CHROOT]
+# Usage: tests/runner/build-module.sh KDIR OUT_DIR [EXTRA_MAKE_ARGS] [CHROOT] [PATCH]
 
 set -eu
 
@@ -19,12 +20,14 @@ KDIR=$1
 OUT=$(realpath -m "$2")
 EXTRA=${3:-}
 CHROOT=${4:-}
+PATCH=${5:-}
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 
 mkdir -p "$OUT/kernel/uapi/linux"
 cp "$TOP/Kbuild" "$TOP/dkms.conf" "$OUT/"
 cp "$TOP"/kernel/*.c "$TOP"/kernel/*.h "$OUT/kernel/"
 cp "$TOP/kernel/uapi/linux/mmio_shm.h" "$OUT/kernel/uapi/linux/"
+[ -z "$PATCH" ] || patch -s -p1 -d "$OUT" <"$PATCH"
 
 log=$OUT/build.log
 # shellcheck disable=SC2086

@@ -1,0 +1,220 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Where: guest
+#
+# The check of docs/lab.md exercise 8: the driver with a fault handler of
+# its own (docs/lab/fault-handler.patch, built by make check into
+# <module dir>-lab-fault/) keeps the promises it must keep, and differs from
+# the shipped driver exactly where the exercise says it does.
+#
+# Runs in the guest as one test of run-suite.sh, which exports MMIO_SHM_KO
+# (the shipped module) and leaves it loaded. Unloads it, loads the lab
+# module, runs mmap_test, share_test and gup_test and a few probes, then
+# loads the shipped module again with its defaults, as every test leaves
+# it. futex_test and module_test are left out to keep this under a minute
+# under TCG; the probes check what the exercise needs of them: a futex
+# woken through another mapping, no unload under a mapping. The probes and
+# the verdicts are one Python process: under TCG every exec costs.
+#
+# Prints KTAP, one "ok N lab_fault_handler_..." line per promise; exits 4
+# (skip) when the lab module was not built, 1 when a case failed.
+#
+# Environment: MMIO_SHM_KO (required), MMIO_SHM_LAB_KO (default: next to
+# it, in <dir>-lab-fault/), MMIO_SHM_TESTS (the test binaries; default:
+# $MMIO_SHM_BUILD/tests, which run-suite.sh exports).
+
+set -u
+
+KO=${MMIO_SHM_KO:-}
+LAB_KO=${MMIO_SHM_LAB_KO:-${KO%/*}-lab-fault/mmio_shm.ko}
+TESTS=${MMIO_SHM_TESTS:-${MMIO_SHM_BUILD:-}/tests}
+# per binary; a broken handler can leave a test stuck in the kernel
+TIMEOUT=${LAB_TEST_TIMEOUT:-120}
+
+echo "TAP version 13"
+if [ -z "$KO" ] || [ ! -f "$LAB_KO" ]; then
+	echo "1..1"
+	echo "ok 1 lab_fault_handler # SKIP no lab module ($LAB_KO): make check builds it"
+	exit 4
+fi
+
+rmmod mmio_shm 2>/dev/null
+if ! insmod "$LAB_KO"; then
+	echo "Bail out! insmod $LAB_KO failed"
+	insmod "$KO"
+	exit 1
+fi
+
+# the tests write scratch files into their working directory
+work=$(mktemp -d)
+cd "$work" || exit 1
+for t in mmap_test share_test gup_test; do
+	timeout -k 5 "$TIMEOUT" "$TESTS/$t" >"$t.out" 2>&1
+done
+
+python3 - "$work" <<'EOF'
+import ctypes, mmap, os, re, resource, select, signal, sys, time
+
+WORK = sys.argv[1]
+PS = mmap.PAGESIZE
+DEV = "/dev/mmio_shm"
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall.restype = ctypes.c_long
+NR_FUTEX, FUTEX_WAIT, FUTEX_WAKE, NR_DELETE_MODULE = 202, 0, 1, 176
+
+
+def futex(addr, op, val, timeout_s=None):
+    ts = (ctypes.c_long * 2)(timeout_s, 0) if timeout_s else None
+    r = libc.syscall(NR_FUTEX, ctypes.c_void_p(addr), op, val, ts, None, 0)
+    return r if r >= 0 else -ctypes.get_errno()
+
+
+def probe(say):
+    """Everything on one mapping of the whole buffer; say(key, value)."""
+    fd = os.open(DEV, os.O_RDWR)
+    size = int(open("/sys/class/misc/mmio_shm/size").read())
+    m = mmap.mmap(fd, size)
+    base = ctypes.addressof(ctypes.c_char.from_buffer(m))
+
+    # which file /proc/PID/maps names for the mapping
+    for line in open("/proc/self/maps"):
+        if line.startswith("%x-" % base):
+            say("maps", line.split(None, 5)[5].strip())
+
+    # read faults for 64 pages: one each, without fault-around
+    flt = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    sum(m[i * PS] for i in range(64))
+    say("read_faults_64",
+        resource.getrusage(resource.RUSAGE_SELF).ru_minflt - flt)
+
+    # A shared futex at page 5 + 0x440: a child maps only that page and
+    # waits at its own address, we wake at ours. The wake finds the waiter
+    # only if both addresses give one key: the buffer page.
+    word = 5 * PS + 0x440
+    m[word:word + 4] = bytes(4)
+    pid = os.fork()
+    if pid == 0:
+        cm = mmap.mmap(os.open(DEV, os.O_RDWR), PS, offset=5 * PS)
+        caddr = ctypes.addressof(ctypes.c_char.from_buffer(cm)) + 0x440
+        os._exit(0 if futex(caddr, FUTEX_WAIT, 0, 20) == 0 else 1)
+    woken, deadline = 0, time.time() + 20
+    while woken == 0 and time.time() < deadline:
+        woken = futex(base + word, FUTEX_WAKE, 1)
+        time.sleep(0.01)
+    say("futex", "woke %d, waiter status %d" % (woken, os.waitpid(pid, 0)[1]))
+
+    # MADV_REMOVE punches a hole into vm_file, if vm_file can have holes
+    m[0] = 0x55
+    try:
+        m.madvise(mmap.MADV_REMOVE, 0, PS)
+        say("madv_remove", "errno 0, byte 0 is %#x" % m[0])
+    except OSError as e:
+        say("madv_remove", "errno %d, byte 0 is %#x" % (e.errno, m[0]))
+
+    # with the fd closed, only the mapping can hold the module
+    os.close(fd)
+    r = libc.syscall(NR_DELETE_MODULE, b"mmio_shm", os.O_NONBLOCK)
+    err = ctypes.get_errno() if r else 0
+    m[1] = 0x66
+    say("unload", "errno %d, then byte 1 is %#x" % (err, m[1]))
+
+
+def run_probe(timeout_s=60):
+    """probe() in a child, so a SIGBUS or a hang cannot take us along"""
+    rd, wr = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(rd)
+        out = os.fdopen(wr, "w", buffering=1)
+        try:
+            probe(lambda k, v: out.write("%s %s\n" % (k, v)))
+        except Exception as e:
+            out.write("error %r\n" % e)
+        os._exit(0)
+    os.close(wr)
+    data, deadline = b"", time.time() + timeout_s
+    while time.time() < deadline:
+        if select.select([rd], [], [], 1)[0]:
+            chunk = os.read(rd, 4096)
+            if not chunk:
+                break
+            data += chunk
+    else:
+        os.kill(pid, signal.SIGKILL)
+    status = os.waitpid(pid, 0)[1]
+    found = dict(l.split(" ", 1) for l in data.decode().splitlines())
+    if status:
+        found["status"] = "probe process ended with status %#x" % status
+    return found
+
+
+def pattern(test, *expected_failures):
+    """what differs from: every test ran, exactly the ones named failed"""
+    text = open(os.path.join(WORK, test + ".out")).read()
+    plan = re.search(r"^1\.\.(\d+)$", text, re.M)
+    res = {m.group(2): not m.group(1)
+           for m in re.finditer(r"^(not )?ok \d+ (\S+)", text, re.M)}
+    why = []
+    if not plan or int(plan.group(1)) != len(res):
+        why.append("ran %d of %s tests" % (len(res), plan.group(1) if plan else "?"))
+    why += ["unexpected failure: " + n for n, ok in sorted(res.items())
+            if not ok and n not in expected_failures]
+    why += ["expected to fail, but " + ("passed: " if res.get(n) else "did not run: ") + n
+            for n in expected_failures if res.get(n, True)]
+    return why, text
+
+
+p = run_probe()
+for k in sorted(p):
+    print("# probe: %s %s" % (k, p[k]))
+cases = []
+
+
+def case(name, ok, why):
+    cases.append((name, ok, why))
+
+
+# the lab module is in place: the VMA stayed the device's
+case("maps_name_the_device", p.get("maps") == DEV,
+     "maps names %r, not %s" % (p.get("maps"), DEV))
+# range checks, MADV_DONTNEED, mprotect, mremap, fork, MAP_PRIVATE, O_RDONLY
+why, _ = pattern("mmap_test")
+case("mmap_test_all_pass", not why, "\n".join(why))
+why, _ = pattern("share_test")
+case("share_test_all_pass", not why, "\n".join(why))
+# get_user_pages works; mincore() alone asks vm_file's page cache
+why, text = pattern("gup_test", "dev.madvise_dontneed_keeps_the_data")
+case("gup_test_all_pass_but_mincore", not why, "\n".join(why))
+case("mincore_asks_the_device_file",
+     re.search(r"madvise_dontneed_keeps_the_data:.*not resident", text),
+     "madvise_dontneed_keeps_the_data did not fail on 'not resident'")
+# no map_pages: every page read costs a fault of its own
+case("each_read_fault_maps_one_page", int(p.get("read_faults_64", 0)) >= 64,
+     "reading 64 pages took %s faults, expected 64 or more"
+     % p.get("read_faults_64"))
+# the futex key is still the buffer page (page->mapping is shmem's)
+case("futex_wakes_through_another_mapping",
+     p.get("futex") == "woke 1, waiter status 0", "futex: %s" % p.get("futex"))
+# vm_file holds the device file, so the module (EWOULDBLOCK); MADV_REMOVE
+# goes to the device file, which has no fallocate (ENODEV)
+case("unload_refused_and_madv_remove_is_enodev",
+     p.get("unload") == "errno 11, then byte 1 is 0x66" and
+     p.get("madv_remove") == "errno 19, byte 0 is 0x55",
+     "unload: %s; MADV_REMOVE: %s" % (p.get("unload"), p.get("madv_remove")))
+
+print("1..%d" % len(cases))
+for i, (name, ok, why) in enumerate(cases, 1):
+    if not ok:
+        print("\n".join("# " + l for l in why.splitlines()))
+    print("%sok %d lab_fault_handler_%s" % ("" if ok else "not ", i, name))
+sys.exit(0 if all(ok for _, ok, _ in cases) else 1)
+EOF
+rc=$?
+
+cd / && rm -rf "$work"
+# back to what every other test expects: the shipped module, defaults
+if ! rmmod mmio_shm || ! insmod "$KO"; then
+	echo "Bail out! cannot reload $KO"
+	exit 1
+fi
+exit "$rc"
