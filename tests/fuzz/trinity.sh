@@ -18,6 +18,7 @@
 
 set -u
 
+# shellcheck source=tests/stress/lib.sh
 . "$(dirname "$0")/../stress/lib.sh"
 
 SECONDS_=60
@@ -65,6 +66,7 @@ cflags=""
 for c in $CALLS; do
 	cflags="$cflags -c $c"
 done
+# shellcheck disable=SC2086 # one line, the calls separated by spaces
 echo "# trinity: seed $SEED, $CHILDREN children, at most $SYSCALLS calls or ${SECONDS_}s, calls:" $CALLS
 # shellcheck disable=SC2086
 timeout -s INT -k 60 "$SECONDS_" \
