@@ -3,7 +3,8 @@
 #
 # Runs inside the guest, as root: trinity, the kernel community's system
 # call fuzzer, aimed at the device node alone (-V) and at the calls the
-# device serves, as the unprivileged user nobody (trinity refuses root;
+# device serves, with no other kind of fd (--enable-fds=pseudo: the -V
+# files only), as the unprivileged user nobody (trinity refuses root;
 # the node is made 0666 for the run, then put back). It stops after
 # --syscalls calls or --seconds, whichever comes first (a SIGINT at the
 # deadline, which trinity takes as "finish now"). Then the fuzzer's
@@ -72,7 +73,7 @@ echo "# trinity: seed $SEED, $CHILDREN children, at most $SYSCALLS calls or ${SE
 timeout -s INT -k 60 "$SECONDS_" \
 	setpriv --reuid=nobody --regid=nogroup --clear-groups -- \
 	trinity -q -l off -V "$DEV" \
-	--disable-fds=sockets,pipes,perf,epoll,eventfd,timerfd,testfile,memfd,drm \
+	--enable-fds=pseudo \
 	$cflags -N "$SYSCALLS" -C "$CHILDREN" -s "$SEED" \
 	>"$scratch/trinity.out" 2>&1 </dev/null
 rc=$?
