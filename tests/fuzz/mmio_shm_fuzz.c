@@ -158,7 +158,7 @@ static size_t model_size;
 static uint64_t model_seq;
 static uint8_t *shadow;		/* what the buffer holds: cap bytes */
 static uint8_t *iobuf;		/* read/write buffer: cap + a page */
-static int ctl_fd = -1;		/* O_RDONLY, open all along, for INFO */
+static int ctl_fd = -1;		/* O_RDWR, open all along: INFO, checks */
 static int noexec;		/* the node's mount is noexec */
 
 /* ---- helpers ---- */
@@ -827,6 +827,59 @@ static void check_all_data(const char *when)
 	memcpy(shadow, iobuf, model_size);
 }
 
+/*
+ * Bytes that must be what they are: nonzero marks on both sides of a
+ * range about to be written or zeroed, and the check afterwards that the
+ * range and its sides hold what the shadow says. An operation that
+ * touches one byte too many or too few is caught at once.
+ */
+static void mark_edges(uint64_t start, uint64_t end)
+{
+	uint8_t m = 0x80 | rnd();
+
+	if (start > 0 && start - 1 < model_size &&
+	    pwrite(ctl_fd, &m, 1, start - 1) == 1)
+		shadow[start - 1] = m;
+	if (end < model_size && pwrite(ctl_fd, &m, 1, end) == 1)
+		shadow[end] = m;
+}
+
+static void check_span(const char *what, uint64_t start, uint64_t end,
+		       uint64_t s, uint64_t e)
+{
+	uint64_t i;
+
+	if (s >= e)
+		return;
+	if (pread(ctl_fd, iobuf, e - s, s) != (ssize_t)(e - s)) {
+		bad(C_RESULTS, "pread %llu+%llu: %s", (unsigned long long)s,
+		    (unsigned long long)(e - s), strerror(errno));
+		return;
+	}
+	if (!memcmp(iobuf, shadow + s, e - s))
+		return;
+	for (i = 0; iobuf[i] == shadow[s + i]; i++)
+		;
+	bad(C_DATA, "after %s of [%llu, %llu): byte %llu is %#x, expected %#x",
+	    what, (unsigned long long)start, (unsigned long long)end,
+	    (unsigned long long)(s + i), iobuf[i], shadow[s + i]);
+	memcpy(shadow + s, iobuf, e - s);
+}
+
+/* the byte before, the first and last page of the range, the byte after */
+static void check_edges(const char *what, uint64_t start, uint64_t end)
+{
+	uint64_t s = start ? start - 1 : 0;
+	uint64_t e = end < model_size ? end + 1 : model_size;
+
+	if (e - s <= 2 * PS + 2) {
+		check_span(what, start, end, s, e);
+		return;
+	}
+	check_span(what, start, end, s, s + PS + 1);
+	check_span(what, start, end, e - PS - 1, e);
+}
+
 /* ---- ioctl ---- */
 
 /*
@@ -1169,6 +1222,9 @@ static void fuzz_ioctl(void)
 	else
 		wend = W_QUICK;
 
+	if (ci == I_ZERO && !want)
+		mark_edges(a, b == MMIO_SHM_ZERO_TO_END ? model_size : a + b);
+
 	snprintf(what, sizeof(what), "ioctl %s %#x size %u flags %#x fd %d(%d) arg %#lx",
 		 ci >= 0 ? cmds[ci].name : "?", cmd, usize, flags, f->fd, f->acc,
 		 (unsigned long)p);
@@ -1205,14 +1261,21 @@ static void fuzz_ioctl(void)
 		}
 		break;
 	case I_RESIZE:
-		if (!got)
+		if (!got) {
+			uint64_t old = model_size;
+
 			model_resize(a);
+			/* kept below the smaller size, zero above it */
+			check_edges("RESIZE", old < model_size ? old : model_size,
+				    model_size);
+		}
 		break;
 	case I_ZERO:
 		if (!got) {
 			uint64_t len = b == MMIO_SHM_ZERO_TO_END ? model_size - a : b;
 
 			memset(shadow + a, 0, len);
+			check_edges("ZERO", a, a + len);
 		}
 		break;
 	case I_NOTIFY:
@@ -1524,6 +1587,8 @@ static void fuzz_rw(void)
 		count = b.valid;
 		b.access_bad = 0;
 	}
+	if (wr && pos >= 0 && (uint64_t)pos < model_size && count && !b.access_bad)
+		mark_edges(pos, (uint64_t)pos + (count < model_size - pos ? count : model_size - pos));
 	if (wr && b.p == iobuf)
 		fill_random(iobuf, count < model_size + PS ? count : model_size + PS);
 
@@ -1590,6 +1655,7 @@ static void fuzz_rw(void)
 		ret = n;
 	if (wr) {
 		memcpy(shadow + pos, b.map ? shadow + b.map_off : b.p, ret);
+		check_edges("write", pos, pos + ret);
 	} else if (b.map) {
 		memmove(shadow + b.map_off, shadow + pos, ret);
 	} else if (memcmp(b.p, shadow + pos, ret)) {
@@ -2394,9 +2460,9 @@ int main(int argc, char **argv)
 	}
 	size0 = info.buf_size;
 	model_seq = info.seq;
-	ctl_fd = open(dev_path, O_RDONLY | O_CLOEXEC);
+	ctl_fd = open(dev_path, O_RDWR | O_CLOEXEC);
 	if (ctl_fd < 0) {
-		say("Bail out! open %s O_RDONLY: %s", dev_path, strerror(errno));
+		say("Bail out! open %s: %s", dev_path, strerror(errno));
 		return 1;
 	}
 	limit = read_limit();

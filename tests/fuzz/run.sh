@@ -12,6 +12,7 @@
 
 set -u
 
+# shellcheck source=tests/stress/lib.sh
 . "$(dirname "$0")/../stress/lib.sh"
 
 SECONDS_=30

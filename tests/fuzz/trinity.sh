@@ -3,7 +3,8 @@
 #
 # Runs inside the guest, as root: trinity, the kernel community's system
 # call fuzzer, aimed at the device node alone (-V) and at the calls the
-# device serves, as the unprivileged user nobody (trinity refuses root;
+# device serves, with no other kind of fd (--enable-fds=pseudo: the -V
+# files only), as the unprivileged user nobody (trinity refuses root;
 # the node is made 0666 for the run, then put back). It stops after
 # --syscalls calls or --seconds, whichever comes first (a SIGINT at the
 # deadline, which trinity takes as "finish now"). Then the fuzzer's
@@ -18,6 +19,7 @@
 
 set -u
 
+# shellcheck source=tests/stress/lib.sh
 . "$(dirname "$0")/../stress/lib.sh"
 
 SECONDS_=60
@@ -65,12 +67,13 @@ cflags=""
 for c in $CALLS; do
 	cflags="$cflags -c $c"
 done
+# shellcheck disable=SC2086 # one line, the calls separated by spaces
 echo "# trinity: seed $SEED, $CHILDREN children, at most $SYSCALLS calls or ${SECONDS_}s, calls:" $CALLS
 # shellcheck disable=SC2086
 timeout -s INT -k 60 "$SECONDS_" \
 	setpriv --reuid=nobody --regid=nogroup --clear-groups -- \
 	trinity -q -l off -V "$DEV" \
-	--disable-fds=sockets,pipes,perf,epoll,eventfd,timerfd,testfile,memfd,drm \
+	--enable-fds=pseudo \
 	$cflags -N "$SYSCALLS" -C "$CHILDREN" -s "$SEED" \
 	>"$scratch/trinity.out" 2>&1 </dev/null
 rc=$?

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=sh
 #
 # Sourced by the stress and fuzz wrappers (tests/stress/*.sh,
 # tests/fuzz/*.sh), which run as root inside the guest. Each wrapper prints

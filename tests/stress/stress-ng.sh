@@ -14,6 +14,7 @@
 
 set -u
 
+# shellcheck source=tests/stress/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 SECONDS_=30
