@@ -163,6 +163,11 @@ int mmio_shm_buf_init(struct mmio_shm_buf *buf, const char *name, size_t size)
 		ret = PTR_ERR(file);
 		goto err_uncharge;
 	}
+	/*
+	 * shmem_file_setup() does not set O_LARGEFILE (memfd_create() does):
+	 * without it every write() past 2 GiB - 1 fails with EFBIG.
+	 */
+	file->f_flags |= O_LARGEFILE;
 	buf->file = file;
 	buf->size = size;
 
