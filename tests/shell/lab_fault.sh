@@ -1,42 +1,57 @@
-#!/bin/sh
+#!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Where: guest
 #
-# The check of docs/lab.md exercise 8: the driver with a fault handler of
-# its own (docs/lab/fault-handler.patch, built by make check into
-# <module dir>-lab-fault/) keeps the promises it must keep, and differs from
-# the shipped driver exactly where the exercise says it does.
+# Description: docs/lab.md exercise 8. The driver with a fault handler of
+# its own (docs/lab/fault-handler.patch, which make check builds into
+# <module dir>-lab-fault/) keeps the promises it must keep, and differs
+# from the shipped driver exactly where the exercise says it does.
 #
-# Runs in the guest as one test of run-suite.sh, which exports MMIO_SHM_KO
-# (the shipped module) and leaves it loaded. Unloads it, loads the lab
-# module, runs mmap_test, share_test and gup_test and a few probes, then
-# loads the shipped module again with its defaults, as every test leaves
-# it. futex_test and module_test are left out to keep this under a minute
-# under TCG; the probes check what the exercise needs of them: a futex
-# woken through another mapping, no unload under a mapping. The probes and
-# the verdicts are one Python process: under TCG every exec costs.
-#
-# Prints KTAP, one "ok N lab_fault_handler_..." line per promise; exits 4
-# (skip) when the lab module was not built, 1 when a case failed.
-#
-# Environment: MMIO_SHM_KO (required), MMIO_SHM_LAB_KO (default: next to
-# it, in <dir>-lab-fault/), MMIO_SHM_TESTS (the test binaries; default:
-# $MMIO_SHM_BUILD/tests, which run-suite.sh exports).
+# Needs MMIO_SHM_KO, the shipped module, loaded (run-suite.sh MODULE.ko
+# sets both up; a relative path is taken from the checkout). Unloads it, loads the lab module (MMIO_SHM_LAB_KO to
+# check another one), runs mmap_test, share_test and gup_test and a few
+# probes, then loads the shipped module again with its defaults, as every
+# test leaves it. futex_test and module_test are left out to stay under a
+# minute under TCG; the probes check what the exercise needs of them: a
+# futex woken through another mapping, no unload under a mapping. The
+# probes and the reading of the tests' output are one Python process:
+# under TCG every exec costs. Without the lab module every case skips.
 
-set -u
+. "$(dirname "$0")/tap.sh"
 
 KO=${MMIO_SHM_KO:-}
-LAB_KO=${MMIO_SHM_LAB_KO:-${KO%/*}-lab-fault/mmio_shm.ko}
-TESTS=${MMIO_SHM_TESTS:-${MMIO_SHM_BUILD:-}/tests}
-# per binary; a broken handler can leave a test stuck in the kernel
+LAB_KO=${MMIO_SHM_LAB_KO:-${KO:+${KO%/*}-lab-fault/mmio_shm.ko}}
+# paths relative to the checkout, where the guest starts: run-suite.sh
+# runs us from elsewhere
+case $KO in [!/]*) KO=$TOP/$KO ;; esac
+case $LAB_KO in [!/]*) LAB_KO=$TOP/$LAB_KO ;; esac
+# per test binary: a broken handler can leave a test stuck in the kernel
 TIMEOUT=${LAB_TEST_TIMEOUT:-120}
+CASES="maps_name_the_device mmap_test_all_pass share_test_all_pass
+gup_test_all_pass_but_mincore mincore_asks_the_device_file
+each_read_fault_maps_one_page futex_wakes_through_another_mapping
+unload_refused_and_madv_remove_is_enodev"
 
-echo "TAP version 13"
-if [ -z "$KO" ] || [ ! -f "$LAB_KO" ]; then
-	echo "1..1"
-	echo "ok 1 lab_fault_handler # SKIP no lab module ($LAB_KO): make check builds it"
-	exit 4
+W=""		# scratch: the tests' output and the findings; set once swapped
+declare -A F	# the findings: probe results and test patterns, by name
+
+plan "$(echo "$CASES" | wc -w)"
+if [ ! -f "$KO" ] || [ ! -f "$LAB_KO" ]; then
+	for c in $CASES; do
+		skip_case "lab_fault_handler_$c" \
+			"no module '${MMIO_SHM_KO:-}' or no lab module '$LAB_KO' (make check builds it)"
+	done
+	tap_exit
 fi
+
+# at exit: back to what every other test expects, the shipped module
+cleanup() {
+	[ -n "$W" ] || return
+	cd / && rm -rf "$W"
+	if ! rmmod mmio_shm || ! insmod "$KO"; then
+		echo "Bail out! cannot load $KO again"
+	fi
+}
 
 rmmod mmio_shm 2>/dev/null
 if ! insmod "$LAB_KO"; then
@@ -44,15 +59,14 @@ if ! insmod "$LAB_KO"; then
 	insmod "$KO"
 	exit 1
 fi
-
+W=$(mktemp -d)
 # the tests write scratch files into their working directory
-work=$(mktemp -d)
-cd "$work" || exit 1
+cd "$W" || exit 1
 for t in mmap_test share_test gup_test; do
-	timeout -k 5 "$TIMEOUT" "$TESTS/$t" >"$t.out" 2>&1
+	timeout -k 5 "$TIMEOUT" "$BUILD/tests/$t" >"$t.out" 2>&1
 done
 
-python3 - "$work" <<'EOF'
+python3 - "$W" >findings 2>&1 <<'EOF'
 import ctypes, mmap, os, re, resource, select, signal, sys, time
 
 WORK = sys.argv[1]
@@ -70,7 +84,7 @@ def futex(addr, op, val, timeout_s=None):
 
 
 def probe(say):
-    """Everything on one mapping of the whole buffer; say(key, value)."""
+    """Everything on one mapping of the whole buffer; say(name, finding)."""
     fd = os.open(DEV, os.O_RDWR)
     size = int(open("/sys/class/misc/mmio_shm/size").read())
     m = mmap.mmap(fd, size)
@@ -120,7 +134,7 @@ def probe(say):
 
 
 def run_probe(timeout_s=60):
-    """probe() in a child, so a SIGBUS or a hang cannot take us along"""
+    """probe() in a child, so that a SIGBUS or a hang cannot take us along"""
     rd, wr = os.pipe()
     pid = os.fork()
     if pid == 0:
@@ -129,7 +143,7 @@ def run_probe(timeout_s=60):
         try:
             probe(lambda k, v: out.write("%s %s\n" % (k, v)))
         except Exception as e:
-            out.write("error %r\n" % e)
+            out.write("probe_error %r\n" % e)
         os._exit(0)
     os.close(wr)
     data, deadline = b"", time.time() + timeout_s
@@ -142,14 +156,13 @@ def run_probe(timeout_s=60):
     else:
         os.kill(pid, signal.SIGKILL)
     status = os.waitpid(pid, 0)[1]
-    found = dict(l.split(" ", 1) for l in data.decode().splitlines())
     if status:
-        found["status"] = "probe process ended with status %#x" % status
-    return found
+        data += b"probe_status %#x\n" % status
+    sys.stdout.write(data.decode())
 
 
 def pattern(test, *expected_failures):
-    """what differs from: every test ran, exactly the ones named failed"""
+    """how the run differs from: all ran, exactly the ones named failed"""
     text = open(os.path.join(WORK, test + ".out")).read()
     plan = re.search(r"^1\.\.(\d+)$", text, re.M)
     res = {m.group(2): not m.group(1)
@@ -161,60 +174,65 @@ def pattern(test, *expected_failures):
             if not ok and n not in expected_failures]
     why += ["expected to fail, but " + ("passed: " if res.get(n) else "did not run: ") + n
             for n in expected_failures if res.get(n, True)]
-    return why, text
+    print(test, "; ".join(why))
+    return text
 
 
-p = run_probe()
-for k in sorted(p):
-    print("# probe: %s %s" % (k, p[k]))
-cases = []
-
-
-def case(name, ok, why):
-    cases.append((name, ok, why))
-
+run_probe()
+pattern("mmap_test")
+pattern("share_test")
+text = pattern("gup_test", "dev.madvise_dontneed_keeps_the_data")
+print("gup_mincore", "not resident" if re.search(
+    r"madvise_dontneed_keeps_the_data:.*not resident", text) else "no such line")
+EOF
+while read -r k v; do
+	F[$k]=$v
+	echo "# finding: $k $v"
+done <findings
 
 # the lab module is in place: the VMA stayed the device's
-case("maps_name_the_device", p.get("maps") == DEV,
-     "maps names %r, not %s" % (p.get("maps"), DEV))
+maps_name_the_device() {
+	expect_eq /dev/mmio_shm "${F[maps]}" "the file /proc/PID/maps names"
+}
+
 # range checks, MADV_DONTNEED, mprotect, mremap, fork, MAP_PRIVATE, O_RDONLY
-why, _ = pattern("mmap_test")
-case("mmap_test_all_pass", not why, "\n".join(why))
-why, _ = pattern("share_test")
-case("share_test_all_pass", not why, "\n".join(why))
+mmap_test_all_pass() {
+	expect_eq "" "${F[mmap_test]-did not run}" "what differs"
+}
+
+share_test_all_pass() {
+	expect_eq "" "${F[share_test]-did not run}" "what differs"
+}
+
 # get_user_pages works; mincore() alone asks vm_file's page cache
-why, text = pattern("gup_test", "dev.madvise_dontneed_keeps_the_data")
-case("gup_test_all_pass_but_mincore", not why, "\n".join(why))
-case("mincore_asks_the_device_file",
-     re.search(r"madvise_dontneed_keeps_the_data:.*not resident", text),
-     "madvise_dontneed_keeps_the_data did not fail on 'not resident'")
+gup_test_all_pass_but_mincore() {
+	expect_eq "" "${F[gup_test]-did not run}" "what differs"
+}
+
+mincore_asks_the_device_file() {
+	expect_eq "not resident" "${F[gup_mincore]}" \
+		"why madvise_dontneed_keeps_the_data failed"
+}
+
 # no map_pages: every page read costs a fault of its own
-case("each_read_fault_maps_one_page", int(p.get("read_faults_64", 0)) >= 64,
-     "reading 64 pages took %s faults, expected 64 or more"
-     % p.get("read_faults_64"))
+each_read_fault_maps_one_page() {
+	[ "${F[read_faults_64]:-0}" -ge 64 ] ||
+		fail "reading 64 pages took ${F[read_faults_64]:-?} faults, expected 64 or more"
+}
+
 # the futex key is still the buffer page (page->mapping is shmem's)
-case("futex_wakes_through_another_mapping",
-     p.get("futex") == "woke 1, waiter status 0", "futex: %s" % p.get("futex"))
+futex_wakes_through_another_mapping() {
+	expect_eq "woke 1, waiter status 0" "${F[futex]}" "FUTEX_WAKE"
+}
+
 # vm_file holds the device file, so the module (EWOULDBLOCK); MADV_REMOVE
 # goes to the device file, which has no fallocate (ENODEV)
-case("unload_refused_and_madv_remove_is_enodev",
-     p.get("unload") == "errno 11, then byte 1 is 0x66" and
-     p.get("madv_remove") == "errno 19, byte 0 is 0x55",
-     "unload: %s; MADV_REMOVE: %s" % (p.get("unload"), p.get("madv_remove")))
+unload_refused_and_madv_remove_is_enodev() {
+	expect_eq "errno 11, then byte 1 is 0x66" "${F[unload]}" "unload under a mapping"
+	expect_eq "errno 19, byte 0 is 0x55" "${F[madv_remove]}" "MADV_REMOVE"
+}
 
-print("1..%d" % len(cases))
-for i, (name, ok, why) in enumerate(cases, 1):
-    if not ok:
-        print("\n".join("# " + l for l in why.splitlines()))
-    print("%sok %d lab_fault_handler_%s" % ("" if ok else "not ", i, name))
-sys.exit(0 if all(ok for _, ok, _ in cases) else 1)
-EOF
-rc=$?
-
-cd / && rm -rf "$work"
-# back to what every other test expects: the shipped module, defaults
-if ! rmmod mmio_shm || ! insmod "$KO"; then
-	echo "Bail out! cannot reload $KO"
-	exit 1
-fi
-exit "$rc"
+for c in $CASES; do
+	run_case "lab_fault_handler_$c" "$c"
+done
+tap_exit
