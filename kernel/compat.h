@@ -13,7 +13,9 @@
 #define _MMIO_SHM_COMPAT_H
 
 #include <linux/fs.h>
+#include <linux/lockdep.h>
 #include <linux/mm.h>
+#include <linux/mmap_lock.h>
 #include <linux/shmem_fs.h>
 #include <linux/splice.h>
 #include <linux/version.h>
@@ -71,6 +73,20 @@ static inline int mmio_shm_vfs_mmap(struct file *file,
 	return call_mmap(file, vma);
 #else
 	return vfs_mmap(file, vma);
+#endif
+}
+
+/*
+ * On a kernel with CONFIG_DEBUG_VM, mmap_assert_write_locked() calls
+ * dump_mm(), which 6.3 exported: before it, a module that asserts the
+ * mmap lock that way does not load there. Lockdep asserts it as well.
+ */
+static inline void mmio_shm_assert_mmap_locked(struct mm_struct *mm)
+{
+#if KERNEL_VERSION(6, 3, 0) > LINUX_VERSION_CODE && IS_ENABLED(CONFIG_DEBUG_VM)
+	lockdep_assert_held_write(&mm->mmap_lock);
+#else
+	mmap_assert_write_locked(mm);
 #endif
 }
 

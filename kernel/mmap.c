@@ -111,7 +111,7 @@ int mmio_shm_fop_mmap(struct file *file, struct vm_area_struct *vma)
 	 * so mprotect(PROT_WRITE) fails) but keeps VM_MAYSHARE. Whatever the
 	 * flags, shmem below gives each case the semantics of a tmpfs file.
 	 */
-	mmap_assert_write_locked(vma->vm_mm);
+	mmio_shm_assert_mmap_locked(vma->vm_mm);
 	ret = mutex_lock_killable(&dev->lock);
 	if (ret)
 		return ret;
