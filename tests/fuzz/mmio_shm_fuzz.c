@@ -2055,6 +2055,51 @@ static void fuzz_mprotect(void)
 	check_vmas("mprotect");
 }
 
+/*
+ * Advice that only some kernels know: KSM's (CONFIG_KSM) and transparent
+ * huge pages' (CONFIG_TRANSPARENT_HUGEPAGE). madvise() refuses advice it
+ * does not know with EINVAL before it looks at the range; an anonymous
+ * page tells which these are, once, at startup.
+ */
+static const int optional_advs[] = {
+	MADV_MERGEABLE, MADV_UNMERGEABLE, MADV_HUGEPAGE, MADV_NOHUGEPAGE,
+};
+static int unknown_advs[5];
+static int nr_unknown_advs;
+
+static void probe_advice(void)
+{
+	size_t i;
+	void *p = mmap(NULL, PS, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return;
+	for (i = 0; i < sizeof(optional_advs) / sizeof(optional_advs[0]); i++) {
+		if (madvise(p, PS, optional_advs[i]) && errno == EINVAL)
+			unknown_advs[nr_unknown_advs++] = optional_advs[i];
+	}
+	/* MADV_COLLAPSE comes with MADV_HUGEPAGE, and its EINVAL has other causes */
+	for (i = 0; i < (size_t)nr_unknown_advs; i++) {
+		if (unknown_advs[i] == MADV_HUGEPAGE)
+			unknown_advs[nr_unknown_advs++] = MADV_COLLAPSE;
+	}
+	munmap(p, PS);
+}
+
+static int advice_unknown(int adv)
+{
+	int i;
+
+	if (adv == 26 || adv == 99 || adv == -1)
+		return 1;
+	for (i = 0; i < nr_unknown_advs; i++) {
+		if (unknown_advs[i] == adv)
+			return 1;
+	}
+	return 0;
+}
+
 static void fuzz_madvise(void)
 {
 	static const int advs[] = {
@@ -2088,7 +2133,7 @@ static void fuzz_madvise(void)
 		}
 		break;
 	}
-	if (adv == 26 || adv == 99 || adv == -1)
+	if (advice_unknown(adv))
 		x = exp1(EINVAL);
 	else if (a % PS)
 		x = exp1(EINVAL);
@@ -2485,6 +2530,7 @@ int main(int argc, char **argv)
 	mprotect(ARG_RO, PS, PROT_READ);
 	mprotect(ARG_RO + PS, PS, PROT_NONE);
 	noexec = !statvfs(dev_path, &sv) && (sv.f_flag & ST_NOEXEC);
+	probe_advice();
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_sigaction = on_fault;
@@ -2495,6 +2541,10 @@ int main(int argc, char **argv)
 	say("# seed %llu, device %s, %zu bytes, RESIZE up to %zu (driver cap %llu)%s",
 	    (unsigned long long)seed, dev_path, size0, cap,
 	    (unsigned long long)limit, noexec ? ", noexec mount" : "");
+
+	for (c = 0; c < nr_unknown_advs; c++)
+		say("# madvise advice %d unknown to this kernel: EINVAL expected",
+		    unknown_advs[c]);
 
 	if (regress && !smoke)
 		regressions();
