@@ -7,6 +7,9 @@
 #                        QEMU guest (KERNEL=5.10|6.1|6.12|7.2|sid, default 6.1)
 #   make check-matrix    make check for each kernel of MATRIX in turn, the
 #                        host checks once; one summary line for all
+#   make check-debug     the kselftests, stress, fuzzers, a fault-injection
+#                        sweep and kmemleak in 6.1 built with KASAN, lockdep,
+#                        UBSAN (built into BUILD the first time: minutes)
 #   make bench           benchmarks in the guest, reported as ratios
 #   make vm-shell        a shell in the guest with the module's tree visible
 #   make vm-run CMD=...  one command in the guest
@@ -40,6 +43,9 @@ check:
 
 check-matrix:
 	tests/runner/check-matrix.sh $(BUILD) $(MATRIX)
+
+check-debug:
+	tests/runner/check.sh --guest-only debug $(BUILD)
 
 # the guest for a person: the module built for KERNEL, user/ and the tests
 vm-prepare:
@@ -165,4 +171,4 @@ clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	rm -rf $(BUILD)
 
-.PHONY: all module user check check-matrix vm-prepare vm-shell vm-run bench demo clean
+.PHONY: all module user check check-matrix check-debug vm-prepare vm-shell vm-run bench demo clean

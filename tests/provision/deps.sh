@@ -38,6 +38,10 @@ trinity
 python3
 xz-utils
 debootstrap
+flex
+bison
+bc
+libelf-dev
 "
 
 # the packages of "$@" that are not installed

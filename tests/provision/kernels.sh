@@ -22,7 +22,10 @@
 # tests/provision/sid-chroot.sh: its kbuild tools need a newer glibc and
 # gcc than this system has.
 #
-# Usage: tests/provision/kernels.sh 5.10|6.1|6.12|7.2|sid [BUILD_DIR]
+# debug is 6.1 built with the kernel's bug detectors on, by
+# tests/provision/debug-kernel.sh (make check-debug).
+#
+# Usage: tests/provision/kernels.sh 5.10|6.1|6.12|7.2|sid|debug [BUILD_DIR]
 
 set -eu
 
@@ -155,6 +158,16 @@ case "$KERNEL" in
 	kmake="CC=gcc"
 	kchroot=""
 	;;
+debug)
+	# 6.1 with KASAN, lockdep, kmemleak, UBSAN and fault injection, built
+	# from linux-source-6.1 into the build directory (make check-debug)
+	dbg=$("$(dirname "$0")/debug-kernel.sh" "$BUILD") ||
+		die "no debug kernel"
+	kdir=$(echo "$dbg" | sed -n 's/^KDIR=//p')
+	vmlinuz=$(echo "$dbg" | sed -n 's/^VMLINUZ=//p')
+	kmake=""
+	kchroot=""
+	;;
 7.2|sid)
 	sid=$("$(dirname "$0")/sid-chroot.sh" setup "$BUILD") ||
 		die "no sid chroot with 7.x headers"
@@ -170,7 +183,7 @@ case "$KERNEL" in
 	kchroot=$sid_root
 	;;
 *)
-	echo "kernels: unknown KERNEL=$KERNEL (5.10, 6.1, 6.12, 7.2 or sid)" >&2
+	echo "kernels: unknown KERNEL=$KERNEL (5.10, 6.1, 6.12, 7.2, sid or debug)" >&2
 	exit 2
 	;;
 esac

@@ -25,38 +25,17 @@ case " $* " in
 *) [ "$host" = none ] || host=$1 ;;
 esac
 
-mkdir -p "$BUILD/logs"
-passed=0
-failed=0
-skipped=0
-report=()
+# shellcheck source=tests/runner/tally.sh
+. tests/runner/tally.sh
 
+mkdir -p "$BUILD/logs"
 for k in "$@"; do
 	opt=--guest-only
 	[ "$k" = "$host" ] && opt=
 	echo "=== check-matrix: Linux $k${opt:+ ($opt)}"
-	log=$BUILD/logs/check-$k.log
-	start=$(date +%s)
 	# shellcheck disable=SC2086
-	tests/runner/check.sh $opt "$k" "$BUILD" 2>&1 | tee "$log"
-	rc=$?
-	secs=$(($(date +%s) - start))
-	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' "$log" | tail -n 1)
-	if [ -z "$line" ]; then
-		line="0 passed, 1 failed, 0 skipped"
-		echo "check-matrix: no counts from Linux $k: counted as one failure"
-	elif [ "$rc" -ne 0 ] && [ "$(echo "$line" | cut -d' ' -f3)" = 0 ]; then
-		line="$(echo "$line" | cut -d' ' -f1-2) 1 failed, $(echo "$line" | cut -d' ' -f5-)"
-		echo "check-matrix: Linux $k exited $rc with no failure counted: counted as one"
-	fi
-	read -r p _ f _ s _ <<<"$line"
-	passed=$((passed + p))
-	failed=$((failed + f))
-	skipped=$((skipped + s))
-	report+=("$(printf '%-6s %s (%d s)' "$k" "$line" "$secs")")
+	tally_run "$k" "$BUILD/logs/check-$k.log" tests/runner/check.sh $opt "$k" "$BUILD"
 done
 
 echo "=== check-matrix"
-printf '%s\n' "${report[@]}"
-echo "$passed passed, $failed failed, $skipped skipped"
-[ "$failed" -eq 0 ]
+tally_finish

@@ -14,8 +14,13 @@
 # --guest-only leaves out the host-side checks and tests, which do not
 # depend on the kernel (make check-matrix runs them once).
 #
+# KERNEL=debug (make check-debug) boots 6.1 built with KASAN, lockdep,
+# kmemleak, UBSAN and fault injection (tests/provision/debug-kernel.sh),
+# and after the suite runs what tests/Makefile's list-debug names: the
+# stress runs, the fuzzers, the fault-injection sweep and kmemleak.
+#
 # Usage: tests/runner/check.sh [--guest-only] [KERNEL] [BUILD_DIR]
-#        (KERNEL: 5.10, 6.1, 6.12, 7.2, sid)
+#        (KERNEL: 5.10, 6.1, 6.12, 7.2, sid, debug)
 
 set -u -o pipefail
 
@@ -28,6 +33,17 @@ KERNEL=${1:-6.1}
 BUILD=$(realpath -m "${2:-build}")
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 VM_TIMEOUT=${VM_TIMEOUT:-1200}
+# the debug tiers in the debug kernel; each program's own time limit
+DEBUG_LIST=""
+TEST_TIMEOUT=${TEST_TIMEOUT:-300}
+if [ "$KERNEL" = debug ]; then
+	DEBUG_LIST=list-debug
+	VM_TIMEOUT=${VM_TIMEOUT_DEBUG:-5400}
+	TEST_TIMEOUT=1800
+	# room in the kernel log for what a test leaves there, between the
+	# markers run-suite.sh scans from
+	export VM_APPEND="log_buf_len=16M"
+fi
 LOGS=$BUILD/logs
 cd "$TOP" || exit 1
 
@@ -92,8 +108,9 @@ fi
 
 echo "== kselftests in the $KERNEL guest"
 tests/runner/vm.sh "$VMLINUZ" "$VM_TIMEOUT" "$BUILD" \
-	"env MMIO_SHM_BUILD=$BUILD $TOP/tests/runner/run-suite.sh $KMOD/mmio_shm.ko \
-$(make -s -C tests BUILD="$BUILD" list-guest)" |
+	"env MMIO_SHM_BUILD=$BUILD TEST_TIMEOUT=$TEST_TIMEOUT \
+$TOP/tests/runner/run-suite.sh $KMOD/mmio_shm.ko \
+$(make -s -C tests BUILD="$BUILD" list-guest $DEBUG_LIST | tr '\n' ' ')" |
 	tee "$LOGS/vm-$KERNEL.log"
 rc=${PIPESTATUS[0]}
 # 0: all passed, 1: run-suite.sh reported a failure; anything else is the

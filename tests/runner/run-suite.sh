@@ -27,8 +27,9 @@ set -u
 KO=$1
 shift
 TIMEOUT=${TEST_TIMEOUT:-300}
-# what a kernel bug, lockdep, KASAN or kmemleak leave in the log
-SPLAT='BUG:|WARNING:|Oops|general protection|Call Trace|possible recursive locking|circular locking|KASAN:|kmemleak:|UBSAN:|refcount_t:'
+# SPLAT: what a kernel bug, lockdep, KASAN or UBSAN leave in the log
+# shellcheck source=tests/runner/splat.sh
+. "$(dirname "$0")/splat.sh"
 
 MMIO_SHM_TOP=${MMIO_SHM_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 MMIO_SHM_BUILD=${MMIO_SHM_BUILD:-$MMIO_SHM_TOP/build}
@@ -44,11 +45,21 @@ elif [ "$KO" = --loaded ]; then
 	echo "1..$(($# + 1))"
 else
 	echo "1..$(($# + 1))"
+	# a kernel with kmemleak: what the boot left is marked known, so
+	# tests/shell/kmemleak.sh reports only what the tests leaked
+	kml=/sys/kernel/debug/kmemleak
+	grep -q ' /sys/kernel/debug ' /proc/mounts ||
+		mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+	if [ -w $kml ]; then
+		echo scan >$kml && echo clear >$kml
+	fi
 	if ! insmod "$KO"; then
 		echo "Bail out! insmod $KO failed"
 		exit 1
 	fi
-	# module_test reloads the module with other parameters
+	# module_test reloads the module with other parameters, from the
+	# directory the programs run in (below)
+	KO=$(realpath "$KO")
 	export MMIO_SHM_KO="$KO"
 fi
 

@@ -20,8 +20,9 @@
 # group is left when timeout returns gets SIGKILL, so no QEMU of this run
 # outlives it; tests/shell/vm-timeout.sh proves that.
 #
-# Usage: tests/runner/vm.sh VMLINUZ TIMEOUT BUILD_DIR COMMAND
-#        (COMMAND empty: an interactive shell, without a timeout)
+# Usage: [VM_APPEND=...] tests/runner/vm.sh VMLINUZ TIMEOUT BUILD_DIR COMMAND
+#        (COMMAND empty: an interactive shell, without a timeout;
+#        VM_APPEND: more kernel command line)
 
 set -u
 
@@ -42,6 +43,7 @@ export PYTHONPATH="$VNG_ROOT/usr/lib/python3/dist-packages${PYTHONPATH:+:$PYTHON
 
 args=(--run "$VMLINUZ" --disable-kvm --cpus 2 --memory 1G
       --rwdir "$BUILD=$BUILD")
+[ -z "${VM_APPEND:-}" ] || args+=(--append "$VM_APPEND")
 
 if [ -z "$CMD" ]; then
 	exec "$VNG" "${args[@]}"

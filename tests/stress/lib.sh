@@ -26,11 +26,10 @@
 # build/kmod/<major.minor of the running kernel>/mmio_shm.ko), --build DIR
 # (default build/ of this checkout), --params 'size=... devices=...'.
 
-# what a kernel bug, lockdep, KASAN or kmemleak leave in the log (as in
-# tests/runner/run-suite.sh)
-SPLAT='BUG:|WARNING:|Oops|general protection|Call Trace|possible recursive locking|circular locking|KASAN:|kmemleak:|UBSAN:|refcount_t:'
-
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
+# SPLAT: what a kernel bug, lockdep, KASAN or UBSAN leave in the log
+# shellcheck source=tests/runner/splat.sh
+. "$TOP/tests/runner/splat.sh"
 BUILD=${MMIO_SHM_BUILD:-$TOP/build}
 KO=${MMIO_SHM_KO:-}
 PARAMS=""

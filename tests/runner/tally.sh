@@ -1,0 +1,48 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+#
+# Sourced by the runners that run whole test commands one after the other
+# (tests/runner/check-matrix.sh, .ci/run), each of which ends with the line
+# "N passed, N failed, N skipped": keeps each command's counts and time,
+# then prints them and their sum.
+#
+#   tally_run NAME LOG CMD...  runs CMD with its output shown and kept in
+#                              LOG; a command that printed no counts, or
+#                              failed with none counted, counts as one
+#                              failure
+#   tally_finish               the report, one line per NAME, then the sum
+#                              as the last line; returns 1 when a case failed
+
+tally_passed=0
+tally_failed=0
+tally_skipped=0
+tally_report=()
+
+tally_run() {
+	local name=$1 log=$2 start=$SECONDS rc line p f s
+
+	shift 2
+	"$@" 2>&1 | tee "$log"
+	rc=${PIPESTATUS[0]}
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' "$log" | tail -n 1)
+	if [ -z "$line" ]; then
+		line="0 passed, 1 failed, 0 skipped"
+		echo "tally: no counts from $name: counted as one failure"
+	fi
+	read -r p _ f _ s _ <<<"$line"
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		f=1
+		echo "tally: $name exited $rc with no failure counted: counted as one"
+	fi
+	tally_passed=$((tally_passed + p))
+	tally_failed=$((tally_failed + f))
+	tally_skipped=$((tally_skipped + s))
+	tally_report+=("$(printf '%-8s %d passed, %d failed, %d skipped (%d s)' \
+		"$name" "$p" "$f" "$s" $((SECONDS - start)))")
+}
+
+tally_finish() {
+	printf '%s\n' "${tally_report[@]}"
+	echo "$tally_passed passed, $tally_failed failed, $tally_skipped skipped"
+	[ "$tally_failed" -eq 0 ]
+}
