@@ -28,13 +28,14 @@ esac
 # shellcheck source=tests/runner/tally.sh
 . tests/runner/tally.sh
 
-mkdir -p "$BUILD/logs"
+# not in logs/ itself: each check.sh empties logs/*.log as it starts
+mkdir -p "$BUILD/logs/matrix"
 for k in "$@"; do
 	opt=--guest-only
 	[ "$k" = "$host" ] && opt=
 	echo "=== check-matrix: Linux $k${opt:+ ($opt)}"
 	# shellcheck disable=SC2086
-	tally_run "$k" "$BUILD/logs/check-$k.log" tests/runner/check.sh $opt "$k" "$BUILD"
+	tally_run "$k" "$BUILD/logs/matrix/$k.log" tests/runner/check.sh $opt "$k" "$BUILD"
 done
 
 echo "=== check-matrix"
