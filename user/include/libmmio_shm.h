@@ -286,6 +286,258 @@ MMIO_SHM_API int mmio_shm_notify(struct mmio_shm *shm, uint64_t *seqp);
 MMIO_SHM_API int mmio_shm_wait(struct mmio_shm *shm, uint64_t seq,
 			       int64_t timeout_ns, uint64_t *cur_seqp);
 
+/*
+ * The message ring (libmmio_shm 1.1): a single-producer, single-consumer
+ * queue of variable-length records laid out in a region of any shared
+ * mapping (the device's buffer, a memfd, a regular file), so two processes
+ * that map the same memory pass records without a system call while
+ * neither has to sleep. Several producers or several consumers on one ring
+ * are not supported yet: one thread (in any process) produces, one
+ * consumes. They may share one handle or have one each.
+ *
+ * Layout of a region (offsets from its start; every field native-endian):
+ *
+ *   0    struct mmio_shm_ring_hdr: magic, version, sizes and offsets,
+ *        written by mmio_shm_ring_init() and never again
+ *   128  the producer's block: uint64_t tail at +0, uint32_t waiting at +8
+ *        (the producer sleeps for space), the rest unused; only the
+ *        producer writes it
+ *   256  the consumer's block: uint64_t head at +0, uint32_t waiting at +8
+ *        (the consumer sleeps for records); only the consumer writes it
+ *   384  the data area: data_size bytes, a power of two
+ *
+ * head and tail count bytes ever consumed and produced; they only grow, and
+ * a position's place in the data area is pos & (data_size - 1). A record is
+ * an 8-byte header (uint32_t length of the payload, uint32_t flags) and the
+ * payload, rounded up to 8 bytes, and always lies in one piece. When a
+ * record does not fit between the tail and the end of the data area, the
+ * producer first fills that rest with a padding record (flags
+ * MMIO_SHM_RING_REC_PAD), which the consumer skips; the record then starts
+ * at offset 0. A sleeping side waits on the low 32 bits of the other
+ * side's position with a shared futex (so the mapping must be MAP_SHARED
+ * between processes); see docs/design.md for the ordering rules.
+ *
+ * Timeouts of the ring's blocking calls: 0 does not wait (-EAGAIN when the
+ * ring is full or empty), a negative value (MMIO_SHM_TIMEOUT_FOREVER) waits
+ * forever, any other value is a relative timeout in nanoseconds on
+ * CLOCK_MONOTONIC (-ETIMEDOUT once it expired).
+ */
+
+/* struct mmio_shm_ring_hdr's magic and version */
+#define MMIO_SHM_RING_MAGIC		0x676e6972u	/* "ring" on little-endian */
+#define MMIO_SHM_RING_VERSION		1u
+
+/* bytes before the data area: a region of OVERHEAD + 2^n bytes wastes none */
+#define MMIO_SHM_RING_OVERHEAD		384u
+/* the smallest and the largest data area */
+#define MMIO_SHM_RING_MIN_DATA		64u
+#define MMIO_SHM_RING_MAX_DATA		(1u << 31)
+/* the alignment mmio_shm_ring_init() and _attach() need for @mem */
+#define MMIO_SHM_RING_ALIGN		128u
+/* a record header's flags: a padding record, skipped by the consumer */
+#define MMIO_SHM_RING_REC_PAD		0x1u
+
+/**
+ * struct mmio_shm_ring_hdr - the first 128 bytes of a ring's region
+ * @magic:       MMIO_SHM_RING_MAGIC, stored last (with release ordering)
+ * @version:     MMIO_SHM_RING_VERSION
+ * @region_size: bytes the ring uses from its start: data_offset + data_size
+ * @tail_offset: where the producer's block is (128)
+ * @head_offset: where the consumer's block is (256)
+ * @data_offset: where the data area is (384)
+ * @data_size:   the data area's size, a power of two from
+ *               MMIO_SHM_RING_MIN_DATA to MMIO_SHM_RING_MAX_DATA
+ * @flags:       0; no flag is defined yet
+ * @reserved:    0
+ *
+ * Published so that other implementations and tools can read a ring; a
+ * program using the library never needs it.
+ */
+struct mmio_shm_ring_hdr {
+	uint32_t magic;
+	uint32_t version;
+	uint64_t region_size;
+	uint64_t tail_offset;
+	uint64_t head_offset;
+	uint64_t data_offset;
+	uint64_t data_size;
+	uint32_t flags;
+	uint32_t reserved[19];
+};
+
+/* a process's view of a ring; its fields are private to the library */
+struct mmio_shm_ring;
+
+/**
+ * mmio_shm_ring_init() - lay out a new, empty ring in a region of memory
+ * @mem:   the region's start, aligned to MMIO_SHM_RING_ALIGN (a mapping's
+ *         start is); usually a MAP_SHARED mapping of the device or a file
+ * @len:   the region's length; the data area is the largest power of two
+ *         that fits after MMIO_SHM_RING_OVERHEAD, at most
+ *         MMIO_SHM_RING_MAX_DATA
+ * @flags: 0
+ * @ringp: receives the new handle
+ *
+ * Overwrites the header and both position blocks, whatever they held; no
+ * other process may use the region meanwhile. The data area is not
+ * touched. Other processes then mmio_shm_ring_attach() to the same memory.
+ *
+ * Ownership: the handle must be released with mmio_shm_ring_detach(); the
+ * memory stays the caller's and must stay mapped until then.
+ *
+ * Return: 0, or a negative errno: -EINVAL for a NULL argument, a
+ * misaligned @mem, unknown @flags or a region too small for
+ * MMIO_SHM_RING_MIN_DATA; -ENOMEM.
+ */
+MMIO_SHM_API int mmio_shm_ring_init(void *mem, size_t len, unsigned int flags,
+				    struct mmio_shm_ring **ringp);
+
+/**
+ * mmio_shm_ring_attach() - use a ring another process (or handle) laid out
+ * @mem:   the region's start, aligned to MMIO_SHM_RING_ALIGN
+ * @len:   the region's length, at least the header's region_size
+ * @flags: 0
+ * @ringp: receives the new handle
+ *
+ * The header is checked before anything else is read: magic, version,
+ * offsets and sizes must describe the layout above and fit in @len, and
+ * head and tail must be consistent. The handle keeps its own copy of what
+ * it checked, so a header changed later cannot make it reach outside the
+ * region.
+ *
+ * Ownership: as for mmio_shm_ring_init().
+ *
+ * Return: 0, or a negative errno: -EINVAL for a NULL argument, a
+ * misaligned @mem, unknown @flags or @len shorter than a header; -EPROTO
+ * when the memory does not hold a ring this library can use (bad magic,
+ * unknown version, sizes or offsets wrong or outside @len, non-zero
+ * flags or reserved words, head and tail inconsistent); -ENOMEM.
+ */
+MMIO_SHM_API int mmio_shm_ring_attach(void *mem, size_t len,
+				      unsigned int flags,
+				      struct mmio_shm_ring **ringp);
+
+/**
+ * mmio_shm_ring_detach() - free a ring handle
+ * @ring: the handle; invalid once this returns
+ *
+ * The ring itself stays in memory as it is, for other handles. A pending
+ * reservation is dropped (never published); a peeked record stays in the
+ * ring.
+ *
+ * Return: 0, or -EINVAL for a NULL handle.
+ */
+MMIO_SHM_API int mmio_shm_ring_detach(struct mmio_shm_ring *ring);
+
+/**
+ * mmio_shm_ring_get_max_msg() - the longest record the ring can ever hold
+ * @ring: the handle
+ * @maxp: receives the largest payload in bytes (data_size - 8)
+ *
+ * Return: 0, or -EINVAL for a NULL argument.
+ */
+MMIO_SHM_API int mmio_shm_ring_get_max_msg(struct mmio_shm_ring *ring,
+					   size_t *maxp);
+
+/**
+ * mmio_shm_ring_send() - copy one record into the ring (producer)
+ * @ring:       the handle
+ * @buf:        the payload; may be NULL when @len is 0
+ * @len:        its length, 0 to mmio_shm_ring_get_max_msg()
+ * @timeout_ns: how long to wait for space (see the timeout rule above)
+ *
+ * Return: 0 once the record is visible to the consumer; -EMSGSIZE when
+ * @len exceeds what the ring can ever hold; -EAGAIN when the ring is full
+ * and @timeout_ns is 0; -ETIMEDOUT; -EINTR (see mmio_shm_ring_reserve());
+ * -EBUSY while a reservation is pending; -EPROTO when the positions are
+ * corrupt; -EINVAL.
+ */
+MMIO_SHM_API int mmio_shm_ring_send(struct mmio_shm_ring *ring,
+				    const void *buf, size_t len,
+				    int64_t timeout_ns);
+
+/**
+ * mmio_shm_ring_recv() - copy the next record out of the ring (consumer)
+ * @ring:       the handle
+ * @buf:        where the payload goes; may be NULL when @size is 0
+ * @size:       room at @buf
+ * @timeout_ns: how long to wait for a record (see the timeout rule above)
+ * @lenp:       receives the payload's length
+ *
+ * Return: 0; -EMSGSIZE when the record is longer than @size (it stays in
+ * the ring and *lenp receives its length); -EAGAIN when the ring is empty
+ * and @timeout_ns is 0; -ETIMEDOUT; -EINTR (see mmio_shm_ring_peek());
+ * -EPROTO when the ring's contents are corrupt; -EINVAL.
+ */
+MMIO_SHM_API int mmio_shm_ring_recv(struct mmio_shm_ring *ring, void *buf,
+				    size_t size, int64_t timeout_ns,
+				    size_t *lenp);
+
+/**
+ * mmio_shm_ring_reserve() - room for one record, to fill in place (producer)
+ * @ring:       the handle
+ * @len:        the payload length to reserve
+ * @timeout_ns: how long to wait for space (see the timeout rule above)
+ * @bufp:       receives where the payload goes: @len contiguous bytes in
+ *              the data area, 8-byte aligned
+ *
+ * Nothing is visible to the consumer until mmio_shm_ring_commit(). The
+ * spin-then-sleep rule: the call checks for space, spins briefly, then
+ * flags itself as waiting and sleeps on a futex until the consumer frees
+ * space or the timeout expires.
+ *
+ * Return: 0; -EMSGSIZE, -EAGAIN, -ETIMEDOUT as for mmio_shm_ring_send();
+ * -EINTR when a signal handler ran while the call slept: always with a
+ * finite timeout (the kernel does not restart a futex wait that has one),
+ * and only for handlers without SA_RESTART when waiting forever; -EBUSY
+ * when a reservation is already pending; -EPROTO; -EINVAL.
+ */
+MMIO_SHM_API int mmio_shm_ring_reserve(struct mmio_shm_ring *ring, size_t len,
+				       int64_t timeout_ns, void **bufp);
+
+/**
+ * mmio_shm_ring_commit() - publish the reserved record (producer)
+ * @ring: the handle
+ * @len:  the payload length, at most what was reserved (a record may
+ *        shrink, not grow)
+ *
+ * Wakes the consumer with a system call only if it is flagged as waiting.
+ *
+ * Return: 0; -EINVAL when nothing is reserved, @len exceeds the
+ * reservation or @ring is NULL.
+ */
+MMIO_SHM_API int mmio_shm_ring_commit(struct mmio_shm_ring *ring, size_t len);
+
+/**
+ * mmio_shm_ring_peek() - the next record, read in place (consumer)
+ * @ring:       the handle
+ * @timeout_ns: how long to wait for a record (see the timeout rule above)
+ * @bufp:       receives the payload's address in the data area; valid
+ *              until mmio_shm_ring_release()
+ * @lenp:       receives the payload's length
+ *
+ * Peeking again before mmio_shm_ring_release() returns the same record.
+ * Padding records are skipped here.
+ *
+ * Return: 0; -EAGAIN when the ring is empty and @timeout_ns is 0;
+ * -ETIMEDOUT; -EINTR as for mmio_shm_ring_reserve(); -EPROTO when a record
+ * header is corrupt (a length beyond the data written, unknown flags);
+ * -EINVAL.
+ */
+MMIO_SHM_API int mmio_shm_ring_peek(struct mmio_shm_ring *ring,
+				    int64_t timeout_ns, const void **bufp,
+				    size_t *lenp);
+
+/**
+ * mmio_shm_ring_release() - give the peeked record's space back (consumer)
+ * @ring: the handle
+ *
+ * Wakes the producer with a system call only if it is flagged as waiting.
+ *
+ * Return: 0; -EINVAL when no record is peeked or @ring is NULL.
+ */
+MMIO_SHM_API int mmio_shm_ring_release(struct mmio_shm_ring *ring);
+
 #ifdef __cplusplus
 }
 #endif
