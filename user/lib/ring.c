@@ -152,8 +152,10 @@ static uint32_t *ring_futex_word(struct ring_block *blk)
 static int ring_futex_wait(struct ring_block *blk, uint32_t val,
 			   const struct timespec *rel)
 {
-	return mmio_shm_sysret(syscall(SYS_futex, ring_futex_word(blk),
-				       FUTEX_WAIT, val, rel, NULL, 0));
+	int ret = mmio_shm_sysret(syscall(SYS_futex, ring_futex_word(blk),
+					  FUTEX_WAIT, val, rel, NULL, 0));
+
+	return ret < 0 ? ret : 0;
 }
 
 static void ring_futex_wake(struct ring_block *blk)

@@ -1,0 +1,1164 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Description: the message ring of libmmio_shm (mmio_shm_ring_*()) on
+ * memfds and a regular file mapped through the library: a million records
+ * keep their order and bytes across two processes; a record fits at every
+ * offset of the data area, wrapping with a padding record; full and empty
+ * rings give -EAGAIN, records larger than the ring -EMSGSIZE, expired
+ * timeouts -ETIMEDOUT, signals -EINTR as documented; reserve/commit and
+ * peek/release work in place; a corrupt or foreign header is refused with
+ * -EPROTO; a sleeping side is flagged and woken across processes, also
+ * where the positions pass 2^32; and a side that moves its position makes
+ * no futex system call while nobody is flagged as waiting (counted with a
+ * seccomp filter that traps futex).
+ */
+#define _GNU_SOURCE
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/futex.h>
+#include <linux/seccomp.h>
+#include <signal.h>
+#include <stdint.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <time.h>
+#include <ucontext.h>
+
+#include "host.h"
+#include "kselftest_harness.h"
+
+#define MS		1000000LL	/* nanoseconds */
+#define RW		(MMIO_SHM_PROT_READ | MMIO_SHM_PROT_WRITE)
+
+/* bytes a record with a @len-byte payload takes (the documented layout) */
+static size_t rec_size(size_t len)
+{
+	return (8 + len + 7) & ~(size_t)7;
+}
+
+/* the documented layout: a side's block holds its position at +0 and its
+ * waiting flag at +8; the consumer's is at head_offset */
+static uint64_t *pos_of(unsigned char *mem, bool consumer)
+{
+	struct mmio_shm_ring_hdr *h = (void *)mem;
+
+	return (void *)(mem + (consumer ? h->head_offset : h->tail_offset));
+}
+
+static uint32_t *waiting_of(unsigned char *mem, bool consumer)
+{
+	return (uint32_t *)(void *)(pos_of(mem, consumer) + 1);
+}
+
+static uint32_t is_waiting(unsigned char *mem, bool consumer)
+{
+	return __atomic_load_n(waiting_of(mem, consumer), __ATOMIC_SEQ_CST);
+}
+
+/* the payload byte @i of record @seq */
+static unsigned char pattern(uint64_t seq, size_t i)
+{
+	return (unsigned char)(seq * 131 + i * 7 + 1);
+}
+
+static void fill(void *p, uint64_t seq, size_t len)
+{
+	unsigned char *b = p;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		b[i] = pattern(seq, i);
+}
+
+/* the index of the first wrong byte, or -1 */
+static long check(const void *p, uint64_t seq, size_t len)
+{
+	const unsigned char *b = p;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (b[i] != pattern(seq, i))
+			return (long)i;
+	return -1;
+}
+
+/* as check(), for bytes @from to @len of the record */
+static long check_from(const void *p, uint64_t seq, size_t from, size_t len)
+{
+	const unsigned char *b = p;
+	size_t i;
+
+	for (i = from; i < len; i++)
+		if (b[i] != pattern(seq, i))
+			return (long)i;
+	return -1;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* spins until a side's waiting flag is set; false after 5 s */
+static bool wait_flagged(unsigned char *mem, bool consumer)
+{
+	uint64_t end = now_ns() + 5000 * MS;
+
+	while (!is_waiting(mem, consumer))
+		if (now_ns() > end)
+			return false;
+		else
+			usleep(100);
+	return true;
+}
+
+/* a child that dies with the test */
+static pid_t fork_child(void)
+{
+	pid_t pid = fork();
+
+	if (pid == 0)
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+	return pid;
+}
+
+/* waits for @pid; its exit status, or -1 if it did not exit */
+static int child_status(pid_t pid)
+{
+	int st;
+
+	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
+		return -1;
+	return WEXITSTATUS(st);
+}
+
+/* a file of @size bytes for the variant: a memfd or an unlinked file */
+static int backing_fd(size_t size, bool file)
+{
+	char path[] = "/tmp/ring_test.XXXXXX";
+	int fd;
+
+	if (!file)
+		return memfd_of_size(size);
+	fd = mkostemp(path, O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	unlink(path);
+	if (ftruncate(fd, (off_t)size)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+FIXTURE(ring) {
+	int fd;				/* the backing memfd or file */
+	struct mmio_shm *shm;		/* a handle on it */
+	unsigned char *mem;		/* its mapping: the ring's region */
+	size_t len;			/* the region's length */
+	struct mmio_shm_ring *ring;	/* made by mmio_shm_ring_init() */
+	size_t max;			/* the largest payload */
+};
+
+FIXTURE_VARIANT(ring) {
+	size_t data_size;		/* the data area */
+	bool file;			/* a regular file, not a memfd */
+};
+
+FIXTURE_VARIANT_ADD(ring, memfd_256) {
+	.data_size = 256,
+};
+
+FIXTURE_VARIANT_ADD(ring, memfd_4096) {
+	.data_size = 4096,
+};
+
+FIXTURE_VARIANT_ADD(ring, file_256) {
+	.data_size = 256,
+	.file = true,
+};
+
+FIXTURE_SETUP(ring)
+{
+	size_t maplen;
+
+	self->len = MMIO_SHM_RING_OVERHEAD + variant->data_size;
+	self->fd = backing_fd(self->len, variant->file);
+	ASSERT_LE(0, self->fd);
+	ASSERT_EQ(0, mmio_shm_open_fd(self->fd, &self->shm));
+	ASSERT_EQ(0, mmio_shm_map(self->shm, RW, (void **)&self->mem, &maplen));
+	ASSERT_EQ(self->len, maplen);
+	ASSERT_EQ(0, mmio_shm_ring_init(self->mem, self->len, 0, &self->ring));
+	ASSERT_EQ(0, mmio_shm_ring_get_max_msg(self->ring, &self->max));
+}
+
+FIXTURE_TEARDOWN(ring)
+{
+	mmio_shm_ring_detach(self->ring);
+	mmio_shm_close(self->shm);
+	close(self->fd);
+}
+
+/* attach to the fixture's region must be refused with @err */
+#define EXPECT_ATTACH(err) do {						\
+	struct mmio_shm_ring *r_ = (void *)0x1;				\
+	EXPECT_EQ(err, mmio_shm_ring_attach(self->mem, self->len, 0, &r_)); \
+	if (!(err))							\
+		mmio_shm_ring_detach(r_);				\
+	else								\
+		EXPECT_EQ((void *)0x1, r_);				\
+} while (0)
+
+TEST_F(ring, init_lays_out_the_documented_header)
+{
+	struct mmio_shm_ring_hdr *h = (void *)self->mem;
+
+	EXPECT_EQ(MMIO_SHM_RING_MAGIC, h->magic);
+	EXPECT_EQ(MMIO_SHM_RING_VERSION, h->version);
+	EXPECT_EQ(self->len, h->region_size);
+	EXPECT_EQ(128, h->tail_offset);
+	EXPECT_EQ(256, h->head_offset);
+	EXPECT_EQ(MMIO_SHM_RING_OVERHEAD, h->data_offset);
+	EXPECT_EQ(variant->data_size, h->data_size);
+	EXPECT_EQ(0, h->flags);
+	EXPECT_EQ(0, *pos_of(self->mem, false));
+	EXPECT_EQ(0, *pos_of(self->mem, true));
+	EXPECT_EQ(variant->data_size - 8, self->max);
+	EXPECT_ATTACH(0);
+}
+
+TEST_F(ring, init_takes_the_largest_power_of_two_that_fits)
+{
+	struct mmio_shm_ring_hdr *h = (void *)self->mem;
+	struct mmio_shm_ring *r;
+
+	/* one byte short of the variant's size: the next power down */
+	ASSERT_EQ(0, mmio_shm_ring_init(self->mem, self->len - 1, 0, &r));
+	EXPECT_EQ(variant->data_size / 2, h->data_size);
+	EXPECT_EQ(MMIO_SHM_RING_OVERHEAD + variant->data_size / 2,
+		  h->region_size);
+	mmio_shm_ring_detach(r);
+}
+
+TEST_F(ring, init_and_attach_refuse_bad_arguments)
+{
+	struct mmio_shm_ring *r = (void *)0x1;
+	size_t small = MMIO_SHM_RING_OVERHEAD + MMIO_SHM_RING_MIN_DATA;
+
+	EXPECT_EQ(-EINVAL, mmio_shm_ring_init(NULL, self->len, 0, &r));
+	EXPECT_EQ(-EINVAL, mmio_shm_ring_init(self->mem, self->len, 0, NULL));
+	EXPECT_EQ(-EINVAL, mmio_shm_ring_init(self->mem + 8, self->len - 8, 0,
+					      &r));
+	EXPECT_EQ(-EINVAL, mmio_shm_ring_init(self->mem, self->len, 1, &r));
+	EXPECT_EQ(-EINVAL, mmio_shm_ring_init(self->mem, small - 1, 0, &r));
+	EXPECT_EQ(-EINVAL, mmio_shm_ring_attach(NULL, self->len, 0, &r));
+	EXPECT_EQ(-EINVAL, mmio_shm_ring_attach(self->mem, self->len, 0, NULL));
+	EXPECT_EQ(-EINVAL, mmio_shm_ring_attach(self->mem + 64, self->len - 64,
+						0, &r));
+	EXPECT_EQ(-EINVAL, mmio_shm_ring_attach(self->mem, self->len, 2, &r));
+	EXPECT_EQ(-EINVAL, mmio_shm_ring_attach(self->mem, 127, 0, &r));
+	EXPECT_EQ((void *)0x1, r);
+	/* none of these touched the ring */
+	EXPECT_ATTACH(0);
+	EXPECT_EQ(-EINVAL, mmio_shm_ring_detach(NULL));
+	EXPECT_EQ(-EINVAL, mmio_shm_ring_get_max_msg(NULL, &self->max));
+	EXPECT_EQ(-EINVAL, mmio_shm_ring_get_max_msg(self->ring, NULL));
+
+	/* the smallest ring there is */
+	ASSERT_EQ(0, mmio_shm_ring_init(self->mem, small, 0, &r));
+	EXPECT_EQ(0, mmio_shm_ring_get_max_msg(r, &self->max));
+	EXPECT_EQ(MMIO_SHM_RING_MIN_DATA - 8, self->max);
+	mmio_shm_ring_detach(r);
+}
+
+TEST_F(ring, attach_refuses_a_bad_magic)
+{
+	struct mmio_shm_ring_hdr *h = (void *)self->mem;
+
+	h->magic ^= 0x100;
+	EXPECT_ATTACH(-EPROTO);
+	/* a zeroed region, such as a new buffer, holds no ring */
+	memset(self->mem, 0, self->len);
+	EXPECT_ATTACH(-EPROTO);
+}
+
+TEST_F(ring, attach_refuses_an_unknown_version)
+{
+	struct mmio_shm_ring_hdr *h = (void *)self->mem;
+
+	h->version = MMIO_SHM_RING_VERSION + 1;
+	EXPECT_ATTACH(-EPROTO);
+	h->version = 0;
+	EXPECT_ATTACH(-EPROTO);
+	h->version = MMIO_SHM_RING_VERSION;
+	EXPECT_ATTACH(0);
+}
+
+TEST_F(ring, attach_refuses_bad_sizes)
+{
+	struct mmio_shm_ring_hdr *h = (void *)self->mem;
+	const struct mmio_shm_ring_hdr good = *h;
+	struct mmio_shm_ring *r = (void *)0x1;
+
+	/* not a power of two (region_size kept consistent) */
+	h->data_size = good.data_size - 8;
+	h->region_size = h->data_offset + h->data_size;
+	EXPECT_ATTACH(-EPROTO);
+	/* below the minimum, above the maximum */
+	h->data_size = MMIO_SHM_RING_MIN_DATA / 2;
+	h->region_size = h->data_offset + h->data_size;
+	EXPECT_ATTACH(-EPROTO);
+	h->data_size = (uint64_t)MMIO_SHM_RING_MAX_DATA * 2;
+	h->region_size = h->data_offset + h->data_size;
+	EXPECT_ATTACH(-EPROTO);
+	/* a power of two larger than the region */
+	h->data_size = good.data_size * 2;
+	h->region_size = h->data_offset + h->data_size;
+	EXPECT_ATTACH(-EPROTO);
+	/* region_size disagrees with the data area */
+	*h = good;
+	h->region_size = good.region_size - 8;
+	EXPECT_ATTACH(-EPROTO);
+	h->region_size = good.region_size + 8;
+	EXPECT_ATTACH(-EPROTO);
+	/* a region shorter than the header says */
+	*h = good;
+	EXPECT_EQ(-EPROTO, mmio_shm_ring_attach(self->mem, self->len - 1, 0,
+						&r));
+	EXPECT_EQ((void *)0x1, r);
+	EXPECT_ATTACH(0);
+}
+
+TEST_F(ring, attach_refuses_offsets_outside_the_layout)
+{
+	struct mmio_shm_ring_hdr *h = (void *)self->mem;
+	const struct mmio_shm_ring_hdr good = *h;
+
+	h->tail_offset = self->len;		/* outside the region */
+	EXPECT_ATTACH(-EPROTO);
+	*h = good;
+	h->head_offset = UINT64_MAX - 127;	/* wraps around */
+	EXPECT_ATTACH(-EPROTO);
+	*h = good;
+	h->head_offset = 0;			/* on the header */
+	EXPECT_ATTACH(-EPROTO);
+	*h = good;
+	h->data_offset = 256;			/* on the head block */
+	h->region_size = h->data_offset + h->data_size;
+	EXPECT_ATTACH(-EPROTO);
+	*h = good;
+	h->data_offset = 512;			/* data past the region's end */
+	h->region_size = h->data_offset + h->data_size;
+	EXPECT_ATTACH(-EPROTO);
+	*h = good;
+	EXPECT_ATTACH(0);
+}
+
+TEST_F(ring, attach_refuses_nonzero_flags_and_reserved_words)
+{
+	struct mmio_shm_ring_hdr *h = (void *)self->mem;
+	size_t i;
+
+	h->flags = 1;
+	EXPECT_ATTACH(-EPROTO);
+	h->flags = 0;
+	for (i = 0; i < sizeof(h->reserved) / sizeof(h->reserved[0]); i++) {
+		h->reserved[i] = 1;
+		EXPECT_ATTACH(-EPROTO);
+		h->reserved[i] = 0;
+	}
+	EXPECT_ATTACH(0);
+}
+
+TEST_F(ring, attach_refuses_inconsistent_positions)
+{
+	uint64_t *tail = pos_of(self->mem, false);
+	uint64_t *head = pos_of(self->mem, true);
+
+	*head = 1000;
+	*tail = 1000 + variant->data_size + 8;	/* more than the ring holds */
+	EXPECT_ATTACH(-EPROTO);
+	*tail = 992;				/* tail behind head */
+	EXPECT_ATTACH(-EPROTO);
+	*tail = 1004;				/* not 8-byte aligned */
+	EXPECT_ATTACH(-EPROTO);
+	*tail = 1000 + variant->data_size;	/* exactly full is fine */
+	EXPECT_ATTACH(0);
+}
+
+TEST_F(ring, empty_ring_is_eagain_without_waiting)
+{
+	const void *p = (void *)0x1;
+	size_t len = 7;
+	char buf[8];
+
+	EXPECT_EQ(-EAGAIN, mmio_shm_ring_recv(self->ring, buf, sizeof(buf), 0,
+					      &len));
+	EXPECT_EQ(-EAGAIN, mmio_shm_ring_peek(self->ring, 0, &p, &len));
+	EXPECT_EQ((void *)0x1, p);
+	EXPECT_EQ(-EINVAL, mmio_shm_ring_release(self->ring));
+	/* and after a record went through */
+	EXPECT_EQ(0, mmio_shm_ring_send(self->ring, "x", 1, 0));
+	EXPECT_EQ(0, mmio_shm_ring_recv(self->ring, buf, sizeof(buf), 0, &len));
+	EXPECT_EQ(1, len);
+	EXPECT_EQ(-EAGAIN, mmio_shm_ring_recv(self->ring, buf, sizeof(buf), 0,
+					      &len));
+	EXPECT_EQ(0, is_waiting(self->mem, true));
+}
+
+TEST_F(ring, full_ring_is_eagain_until_a_record_is_consumed)
+{
+	size_t lens[] = { 0, 1, 8, 13, self->max / 4, self->max / 2 + 1 };
+	unsigned char buf[4096];
+	size_t i, n, len, fits;
+	void *p;
+
+	for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		/* from offset 0, as many as fit whole */
+		ASSERT_EQ(0, mmio_shm_ring_init(self->mem, self->len, 0,
+						&self->ring));
+		fits = variant->data_size / rec_size(lens[i]);
+		for (n = 0; n < fits; n++) {
+			fill(buf, n, lens[i]);
+			ASSERT_EQ(0, mmio_shm_ring_send(self->ring, buf,
+							lens[i], 0));
+		}
+		EXPECT_EQ(-EAGAIN, mmio_shm_ring_send(self->ring, buf,
+						      lens[i], 0));
+		EXPECT_EQ(-EAGAIN, mmio_shm_ring_reserve(self->ring, lens[i],
+							 0, &p));
+		EXPECT_EQ(0, is_waiting(self->mem, false));
+		ASSERT_EQ(0, mmio_shm_ring_recv(self->ring, buf, sizeof(buf),
+						0, &len));
+		EXPECT_EQ(lens[i], len);
+		EXPECT_EQ(-1, check(buf, 0, len));
+		/* one record's room is back */
+		fill(buf, n, lens[i]);
+		EXPECT_EQ(0, mmio_shm_ring_send(self->ring, buf, lens[i], 0));
+		for (n = 1; n <= fits; n++) {
+			ASSERT_EQ(0, mmio_shm_ring_recv(self->ring, buf,
+							sizeof(buf), 0, &len));
+			EXPECT_EQ(lens[i], len);
+			EXPECT_EQ(-1, check(buf, n, len));
+		}
+		EXPECT_EQ(-EAGAIN, mmio_shm_ring_recv(self->ring, buf,
+						      sizeof(buf), 0, &len));
+		mmio_shm_ring_detach(self->ring);
+	}
+	ASSERT_EQ(0, mmio_shm_ring_attach(self->mem, self->len, 0,
+					  &self->ring));
+}
+
+TEST_F(ring, records_larger_than_the_ring_are_emsgsize)
+{
+	unsigned char *buf = calloc(1, self->max + 2);
+	void *p = (void *)0x1;
+	size_t len;
+
+	ASSERT_NE(NULL, buf);
+	EXPECT_EQ(-EMSGSIZE, mmio_shm_ring_send(self->ring, buf, self->max + 1,
+						-1));
+	EXPECT_EQ(-EMSGSIZE, mmio_shm_ring_reserve(self->ring, self->max + 1,
+						   -1, &p));
+	EXPECT_EQ(-EMSGSIZE, mmio_shm_ring_send(self->ring, buf, SIZE_MAX, 0));
+	EXPECT_EQ((void *)0x1, p);
+	/* nothing was written */
+	EXPECT_EQ(0, *pos_of(self->mem, false));
+	/* the largest fills the whole data area */
+	fill(buf, 5, self->max);
+	EXPECT_EQ(0, mmio_shm_ring_send(self->ring, buf, self->max, 0));
+	EXPECT_EQ(variant->data_size, *pos_of(self->mem, false));
+	EXPECT_EQ(-EAGAIN, mmio_shm_ring_send(self->ring, buf, 0, 0));
+	memset(buf, 0, self->max);
+	EXPECT_EQ(0, mmio_shm_ring_recv(self->ring, buf, self->max, 0, &len));
+	EXPECT_EQ(self->max, len);
+	EXPECT_EQ(-1, check(buf, 5, len));
+	free(buf);
+}
+
+TEST_F(ring, recv_into_a_short_buffer_is_emsgsize_and_keeps_the_record)
+{
+	unsigned char buf[64];
+	size_t len = 0;
+
+	fill(buf, 9, 40);
+	ASSERT_EQ(0, mmio_shm_ring_send(self->ring, buf, 40, 0));
+	memset(buf, 0, sizeof(buf));
+	EXPECT_EQ(-EMSGSIZE, mmio_shm_ring_recv(self->ring, buf, 39, 0, &len));
+	EXPECT_EQ(40, len);
+	EXPECT_EQ(0, buf[0]);
+	EXPECT_EQ(-EINVAL, mmio_shm_ring_recv(self->ring, NULL, 40, 0, &len));
+	EXPECT_EQ(-EINVAL, mmio_shm_ring_recv(self->ring, buf, 40, 0, NULL));
+	EXPECT_EQ(0, mmio_shm_ring_recv(self->ring, buf, 40, 0, &len));
+	EXPECT_EQ(40, len);
+	EXPECT_EQ(-1, check(buf, 9, 40));
+}
+
+/*
+ * Puts head and tail at @off in a fresh ring (one record of @off bytes sent
+ * and received), so that the next record starts there.
+ */
+static int ring_at(unsigned char *mem, size_t len, size_t off,
+		   struct mmio_shm_ring **ringp)
+{
+	static unsigned char filler[1 << 16];
+	size_t n;
+
+	mmio_shm_ring_detach(*ringp);
+	*ringp = NULL;
+	if (mmio_shm_ring_init(mem, len, 0, ringp))
+		return -1;
+	if (off && (mmio_shm_ring_send(*ringp, filler, off - 8, 0) ||
+		    mmio_shm_ring_recv(*ringp, filler, off, 0, &n)))
+		return -1;
+	return *pos_of(mem, true) == off && *pos_of(mem, false) == off ? 0 : -1;
+}
+
+/* the payload lengths tried at @off: all of them on a small ring */
+static size_t lengths_at(size_t size, size_t max, size_t off, size_t *lens)
+{
+	size_t n = 0;
+
+	if (size <= 256) {
+		for (n = 0; n <= max; n++)
+			lens[n] = n;
+		return n;
+	}
+	/* on a larger one, the edges and the lengths around the end */
+	lens[n++] = 0;
+	lens[n++] = 1;
+	lens[n++] = max / 2;
+	lens[n++] = max;
+	lens[n++] = size - off - 8;	/* exactly up to the end */
+	lens[n++] = size - off - 7;	/* one byte over: padding */
+	return n;
+}
+
+TEST_F(ring, a_record_fits_at_every_offset_and_wraps_with_padding)
+{
+	size_t size = variant->data_size, off, i, count, len, got, next;
+	unsigned char *data = self->mem + MMIO_SHM_RING_OVERHEAD;
+	unsigned char *buf = malloc(self->max);
+	size_t lens[257];
+	const void *q;
+	int ret;
+	void *p;
+
+	ASSERT_NE(NULL, buf);
+	for (off = 0; off < size && _metadata->passed; off += 8) {
+		count = lengths_at(size, self->max, off, lens);
+		for (i = 0; i < count && _metadata->passed; i++) {
+			len = lens[i];
+			if (len > self->max)
+				continue;
+			ASSERT_EQ(0, ring_at(self->mem, self->len, off,
+					     &self->ring));
+			/* zero-copy: in one piece, after padding if needed */
+			ret = mmio_shm_ring_reserve(self->ring, len, 0, &p);
+			if (ret == -EAGAIN && off + rec_size(len) > size &&
+			    size - off + rec_size(len) > size) {
+				/*
+				 * Padding and record together exceed the data
+				 * area: the record needs the consumer to pass
+				 * the padding, published already.
+				 */
+				EXPECT_EQ(size, *pos_of(self->mem, false));
+				EXPECT_EQ(-EAGAIN, mmio_shm_ring_peek(self->ring,
+								      0, &q,
+								      &got));
+				EXPECT_EQ(size, *pos_of(self->mem, true));
+				ret = mmio_shm_ring_reserve(self->ring, len, 0,
+							    &p);
+			}
+			ASSERT_EQ(0, ret)
+				TH_LOG("offset %zu, length %zu", off, len);
+			if (off + rec_size(len) <= size) {
+				EXPECT_EQ(data + off + 8, (unsigned char *)p);
+				next = off + rec_size(len);
+			} else {
+				EXPECT_EQ(data + 8, (unsigned char *)p);
+				next = size + rec_size(len);
+			}
+			fill(p, off + len, len);
+			ASSERT_EQ(0, mmio_shm_ring_commit(self->ring, len));
+			ASSERT_EQ(0, mmio_shm_ring_peek(self->ring, 0, &q,
+							&got));
+			EXPECT_EQ(p, q);
+			EXPECT_EQ(len, got);
+			EXPECT_EQ(-1, check(q, off + len, len))
+				TH_LOG("offset %zu, length %zu", off, len);
+			ASSERT_EQ(0, mmio_shm_ring_release(self->ring));
+			/* tail and head passed the padding, if any */
+			EXPECT_EQ(next, *pos_of(self->mem, false));
+			EXPECT_EQ(next, *pos_of(self->mem, true));
+			/* and a copied record right after it */
+			fill(buf, len + 1, len);
+			ASSERT_EQ(0, mmio_shm_ring_send(self->ring, buf, len,
+							0));
+			memset(buf, 0, len);
+			ASSERT_EQ(0, mmio_shm_ring_recv(self->ring, buf, len,
+							0, &got));
+			EXPECT_EQ(len, got);
+			EXPECT_EQ(-1, check(buf, len + 1, len))
+				TH_LOG("offset %zu, length %zu", off, len);
+		}
+	}
+	free(buf);
+}
+
+TEST_F(ring, the_largest_record_passes_from_any_offset_to_a_waiting_consumer)
+{
+	unsigned char *buf = malloc(self->max);
+	size_t off, got;
+	pid_t pid;
+
+	ASSERT_NE(NULL, buf);
+	for (off = 8; off < variant->data_size; off += variant->data_size / 4) {
+		ASSERT_EQ(0, ring_at(self->mem, self->len, off, &self->ring));
+		pid = fork_child();
+		ASSERT_LE(0, pid);
+		if (pid == 0) {
+			/* passes the padding, then waits for the record */
+			if (mmio_shm_ring_recv(self->ring, buf, self->max,
+					       10000 * MS, &got) ||
+			    got != self->max || check(buf, off, got) != -1)
+				_exit(1);
+			_exit(0);
+		}
+		fill(buf, off, self->max);
+		EXPECT_EQ(0, mmio_shm_ring_send(self->ring, buf, self->max,
+						10000 * MS));
+		EXPECT_EQ(0, child_status(pid)) TH_LOG("offset %zu", off);
+	}
+	free(buf);
+}
+
+TEST_F(ring, reserve_and_commit_fill_a_record_in_place)
+{
+	const void *q;
+	void *p, *p2;
+	size_t len;
+
+	ASSERT_EQ(0, mmio_shm_ring_reserve(self->ring, 40, 0, &p));
+	fill(p, 3, 40);
+	/* nothing is visible before the commit */
+	EXPECT_EQ(-EAGAIN, mmio_shm_ring_peek(self->ring, 0, &q, &len));
+	EXPECT_EQ(0, *pos_of(self->mem, false));
+	/* one reservation at a time */
+	EXPECT_EQ(-EBUSY, mmio_shm_ring_reserve(self->ring, 8, 0, &p2));
+	EXPECT_EQ(-EBUSY, mmio_shm_ring_send(self->ring, "x", 1, 0));
+	/* a record may shrink, not grow */
+	EXPECT_EQ(-EINVAL, mmio_shm_ring_commit(self->ring, 41));
+	EXPECT_EQ(0, mmio_shm_ring_commit(self->ring, 33));
+	EXPECT_EQ(rec_size(33), *pos_of(self->mem, false));
+	EXPECT_EQ(-EINVAL, mmio_shm_ring_commit(self->ring, 0));
+	ASSERT_EQ(0, mmio_shm_ring_peek(self->ring, 0, &q, &len));
+	EXPECT_EQ(p, q);
+	EXPECT_EQ(33, len);
+	EXPECT_EQ(-1, check(q, 3, 33));
+	EXPECT_EQ(0, mmio_shm_ring_release(self->ring));
+	EXPECT_EQ(-EINVAL, mmio_shm_ring_reserve(self->ring, 8, 0, NULL));
+	EXPECT_EQ(-EINVAL, mmio_shm_ring_reserve(NULL, 8, 0, &p));
+	EXPECT_EQ(-EINVAL, mmio_shm_ring_commit(NULL, 0));
+	EXPECT_EQ(-EINVAL, mmio_shm_ring_send(self->ring, NULL, 1, 0));
+}
+
+TEST_F(ring, peek_and_release_read_a_record_in_place)
+{
+	unsigned char buf[64];
+	const void *q, *q2;
+	size_t len, len2, fits, n;
+
+	fill(buf, 1, 24);
+	ASSERT_EQ(0, mmio_shm_ring_send(self->ring, buf, 24, 0));
+	fill(buf, 2, 16);
+	ASSERT_EQ(0, mmio_shm_ring_send(self->ring, buf, 16, 0));
+	/* peeking twice finds the same record */
+	ASSERT_EQ(0, mmio_shm_ring_peek(self->ring, 0, &q, &len));
+	ASSERT_EQ(0, mmio_shm_ring_peek(self->ring, 0, &q2, &len2));
+	EXPECT_EQ(q, q2);
+	EXPECT_EQ(24, len);
+	EXPECT_EQ(24, len2);
+	EXPECT_EQ(self->mem + MMIO_SHM_RING_OVERHEAD + 8, (unsigned char *)q);
+	EXPECT_EQ(-1, check(q, 1, 24));
+	/* head moves only with the release */
+	EXPECT_EQ(0, *pos_of(self->mem, true));
+	EXPECT_EQ(0, mmio_shm_ring_release(self->ring));
+	EXPECT_EQ(rec_size(24), *pos_of(self->mem, true));
+	EXPECT_EQ(-EINVAL, mmio_shm_ring_release(self->ring));
+	ASSERT_EQ(0, mmio_shm_ring_peek(self->ring, 0, &q, &len));
+	EXPECT_EQ(16, len);
+	EXPECT_EQ(-1, check(q, 2, 16));
+	EXPECT_EQ(0, mmio_shm_ring_release(self->ring));
+	EXPECT_EQ(-EINVAL, mmio_shm_ring_peek(self->ring, 0, NULL, &len));
+	EXPECT_EQ(-EINVAL, mmio_shm_ring_peek(self->ring, 0, &q, NULL));
+	EXPECT_EQ(-EINVAL, mmio_shm_ring_release(NULL));
+
+	/* a full ring gets room back from a release, not from a peek */
+	ASSERT_EQ(0, ring_at(self->mem, self->len, 0, &self->ring));
+	fits = variant->data_size / rec_size(8);
+	for (n = 0; n < fits; n++)
+		ASSERT_EQ(0, mmio_shm_ring_send(self->ring, buf, 8, 0));
+	EXPECT_EQ(-EAGAIN, mmio_shm_ring_send(self->ring, buf, 8, 0));
+	ASSERT_EQ(0, mmio_shm_ring_peek(self->ring, 0, &q, &len));
+	EXPECT_EQ(-EAGAIN, mmio_shm_ring_send(self->ring, buf, 8, 0));
+	EXPECT_EQ(0, mmio_shm_ring_release(self->ring));
+	EXPECT_EQ(0, mmio_shm_ring_send(self->ring, buf, 8, 0));
+}
+
+TEST_F(ring, consumer_refuses_a_corrupt_record_with_eproto)
+{
+	unsigned char *data = self->mem + MMIO_SHM_RING_OVERHEAD;
+	uint32_t *rec = (uint32_t *)(void *)data;
+	unsigned char buf[64];
+	uint64_t *tail = pos_of(self->mem, false);
+	const void *q;
+	size_t len;
+
+	ASSERT_EQ(0, mmio_shm_ring_send(self->ring, "abcdefgh", 8, 0));
+	/* a length beyond what was written */
+	rec[0] = 9;
+	EXPECT_EQ(-EPROTO, mmio_shm_ring_recv(self->ring, buf, sizeof(buf), 0,
+					      &len));
+	/* a length beyond the data area */
+	rec[0] = UINT32_MAX;
+	EXPECT_EQ(-EPROTO, mmio_shm_ring_peek(self->ring, 0, &q, &len));
+	/* an unknown flag */
+	rec[0] = 8;
+	rec[1] = 0x2;
+	EXPECT_EQ(-EPROTO, mmio_shm_ring_peek(self->ring, 0, &q, &len));
+	/* padding that does not run to the end of the data area */
+	rec[1] = MMIO_SHM_RING_REC_PAD;
+	EXPECT_EQ(-EPROTO, mmio_shm_ring_peek(self->ring, 0, &q, &len));
+	/* the record as it was */
+	rec[1] = 0;
+	EXPECT_EQ(0, mmio_shm_ring_recv(self->ring, buf, sizeof(buf), 0, &len));
+	EXPECT_EQ(8, len);
+	/* a tail more than the data area ahead of head */
+	*tail += variant->data_size + 8;
+	EXPECT_EQ(-EPROTO, mmio_shm_ring_peek(self->ring, 0, &q, &len));
+	/* ... or behind it, for the producer too */
+	*tail = 0;
+	EXPECT_EQ(-EPROTO, mmio_shm_ring_peek(self->ring, 0, &q, &len));
+	*tail = *pos_of(self->mem, true) + variant->data_size + 8;
+	EXPECT_EQ(-EPROTO, mmio_shm_ring_send(self->ring, "x", 1, 0));
+}
+
+/* the elapsed ms of @call, which must return @err */
+#define EXPECT_TAKES(err, call, min_ms, max_ms) do {			\
+	uint64_t t0_ = now_ns();					\
+	EXPECT_EQ(err, call);						\
+	t0_ = (now_ns() - t0_) / MS;					\
+	EXPECT_LE(min_ms, t0_);						\
+	EXPECT_GE(max_ms, t0_);						\
+} while (0)
+
+TEST_F(ring, an_expired_timeout_is_etimedout)
+{
+	unsigned char buf[64];
+	const void *q;
+	size_t len, n;
+	void *p;
+
+	/* empty: the consumer waits */
+	EXPECT_TAKES(-ETIMEDOUT, mmio_shm_ring_recv(self->ring, buf,
+						    sizeof(buf), 30 * MS,
+						    &len), 30, 2000);
+	EXPECT_TAKES(-ETIMEDOUT, mmio_shm_ring_peek(self->ring, 20 * MS, &q,
+						    &len), 20, 2000);
+	/* the flag is down again */
+	EXPECT_EQ(0, is_waiting(self->mem, true));
+	/* full: the producer waits */
+	for (n = 0; n < variant->data_size / rec_size(8); n++)
+		ASSERT_EQ(0, mmio_shm_ring_send(self->ring, buf, 8, 0));
+	EXPECT_TAKES(-ETIMEDOUT, mmio_shm_ring_send(self->ring, buf, 8,
+						    30 * MS), 30, 2000);
+	EXPECT_TAKES(-ETIMEDOUT, mmio_shm_ring_reserve(self->ring, 8, 20 * MS,
+						       &p), 20, 2000);
+	EXPECT_EQ(0, is_waiting(self->mem, false));
+	/* 0 does not wait at all */
+	EXPECT_TAKES(-EAGAIN, mmio_shm_ring_send(self->ring, buf, 8, 0), 0, 5);
+}
+
+static volatile sig_atomic_t signals;
+
+static void count_signal(int sig)
+{
+	signals++;
+}
+
+/* SIGALRM in @ms milliseconds, its handler installed with @flags */
+static void alarm_in(int ms, int flags)
+{
+	struct sigaction sa = { .sa_handler = count_signal, .sa_flags = flags };
+	struct itimerval it = { .it_value.tv_usec = ms * 1000 };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, NULL);
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+
+TEST_F(ring, a_signal_while_sleeping_is_eintr_as_documented)
+{
+	unsigned char buf[64];
+	size_t len;
+	pid_t pid;
+
+	/* a handler without SA_RESTART ends a wait without timeout */
+	signals = 0;
+	alarm_in(30, 0);
+	EXPECT_EQ(-EINTR, mmio_shm_ring_recv(self->ring, buf, sizeof(buf), -1,
+					     &len));
+	EXPECT_EQ(1, signals);
+	EXPECT_EQ(0, is_waiting(self->mem, true));
+	/* with a timeout, even an SA_RESTART handler ends it */
+	alarm_in(30, SA_RESTART);
+	EXPECT_EQ(-EINTR, mmio_shm_ring_recv(self->ring, buf, sizeof(buf),
+					     5000 * MS, &len));
+	EXPECT_EQ(2, signals);
+	/* without a timeout, the kernel restarts it: the record arrives */
+	pid = fork_child();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		usleep(200 * 1000);
+		_exit(mmio_shm_ring_send(self->ring, "late", 4, 0) ? 1 : 0);
+	}
+	alarm_in(30, SA_RESTART);
+	EXPECT_EQ(0, mmio_shm_ring_recv(self->ring, buf, sizeof(buf), -1,
+					&len));
+	EXPECT_EQ(3, signals);
+	EXPECT_EQ(4, len);
+	EXPECT_EQ(0, child_status(pid));
+}
+
+TEST_F(ring, a_sleeping_consumer_is_flagged_and_woken_by_another_process)
+{
+	unsigned char buf[64];
+	uint64_t t0;
+	size_t len;
+	pid_t pid;
+
+	pid = fork_child();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		/* woken long before the timeout, with the record */
+		t0 = now_ns();
+		if (mmio_shm_ring_recv(self->ring, buf, sizeof(buf),
+				       10000 * MS, &len) || len != 5 ||
+		    check(buf, 7, 5) != -1)
+			_exit(1);
+		_exit(now_ns() - t0 < 5000 * MS ? 0 : 2);
+	}
+	ASSERT_TRUE(wait_flagged(self->mem, true));
+	/* a tenth of a second more: the child is surely in FUTEX_WAIT */
+	usleep(100 * 1000);
+	fill(buf, 7, 5);
+	EXPECT_EQ(0, mmio_shm_ring_send(self->ring, buf, 5, 0));
+	EXPECT_EQ(0, child_status(pid));
+	EXPECT_EQ(0, is_waiting(self->mem, true));
+}
+
+TEST_F(ring, a_sleeping_producer_is_flagged_and_woken_by_another_process)
+{
+	size_t fits = variant->data_size / rec_size(8), n, len;
+	unsigned char buf[64];
+	pid_t pid;
+
+	for (n = 0; n < fits; n++) {
+		fill(buf, n, 8);
+		ASSERT_EQ(0, mmio_shm_ring_send(self->ring, buf, 8, 0));
+	}
+	pid = fork_child();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		fill(buf, fits, 8);
+		_exit(mmio_shm_ring_send(self->ring, buf, 8, 10000 * MS) ? 1 : 0);
+	}
+	ASSERT_TRUE(wait_flagged(self->mem, false));
+	usleep(100 * 1000);
+	ASSERT_EQ(0, mmio_shm_ring_recv(self->ring, buf, sizeof(buf), 0, &len));
+	EXPECT_EQ(0, child_status(pid));
+	EXPECT_EQ(0, is_waiting(self->mem, false));
+	for (n = 1; n <= fits; n++) {
+		ASSERT_EQ(0, mmio_shm_ring_recv(self->ring, buf, sizeof(buf), 0,
+						&len));
+		EXPECT_EQ(-1, check(buf, n, 8));
+	}
+}
+
+TEST_F(ring, positions_past_2_to_the_32_keep_working)
+{
+	uint64_t start = (1ull << 32) - 16, n;
+	unsigned char buf[64];
+	size_t len;
+	pid_t pid;
+
+	/* a ring that has carried 4 GiB: set the positions, then attach */
+	*pos_of(self->mem, false) = start;
+	*pos_of(self->mem, true) = start;
+	mmio_shm_ring_detach(self->ring);
+	ASSERT_EQ(0, mmio_shm_ring_attach(self->mem, self->len, 0,
+					  &self->ring));
+	/* the consumer sleeps on low 32 bits 0xfffffff0; they become 0x10 */
+	pid = fork_child();
+	ASSERT_LE(0, pid);
+	if (pid == 0)
+		_exit(mmio_shm_ring_recv(self->ring, buf, sizeof(buf),
+					 10000 * MS, &len) || len != 24 ? 1 : 0);
+	ASSERT_TRUE(wait_flagged(self->mem, true));
+	usleep(100 * 1000);
+	ASSERT_EQ(0, mmio_shm_ring_send(self->ring, buf, 24, 0));
+	EXPECT_EQ(0, child_status(pid));
+	/* 16 bytes of padding up to the end, then the 32-byte record */
+	EXPECT_EQ(start + 16 + 32, *pos_of(self->mem, true));
+	for (n = 0; n < 100; n++) {
+		fill(buf, n, n % 50);
+		ASSERT_EQ(0, mmio_shm_ring_send(self->ring, buf, n % 50, 0));
+		ASSERT_EQ(0, mmio_shm_ring_recv(self->ring, buf, sizeof(buf), 0,
+						&len));
+		EXPECT_EQ(n % 50, len);
+		EXPECT_EQ(-1, check(buf, n, len));
+	}
+}
+
+#if defined(__x86_64__)
+#define TEST_AUDIT_ARCH	AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define TEST_AUDIT_ARCH	AUDIT_ARCH_AARCH64
+#endif
+
+static volatile sig_atomic_t futex_wakes, futex_waits;
+
+/*
+ * SIGSYS from the filter below: a futex call, counted by its operation
+ * instead of made; it returns -ENOSYS.
+ */
+static void count_futex(int sig, siginfo_t *si, void *ctx)
+{
+	ucontext_t *uc = ctx;
+	long op;
+
+#if defined(__x86_64__)
+	op = uc->uc_mcontext.gregs[REG_RSI];
+	uc->uc_mcontext.gregs[REG_RAX] = -ENOSYS;
+#elif defined(__aarch64__)
+	op = (long)uc->uc_mcontext.regs[1];
+	uc->uc_mcontext.regs[0] = (unsigned long)-ENOSYS;
+#else
+	op = -1;
+#endif
+	if ((op & FUTEX_CMD_MASK) == FUTEX_WAKE)
+		futex_wakes++;
+	else
+		futex_waits++;
+}
+
+/*
+ * Makes every futex system call of this process raise SIGSYS instead of
+ * running. Return: 0, or -1.
+ */
+static int trap_futex(void)
+{
+#ifdef TEST_AUDIT_ARCH
+	struct sock_filter insns[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 offsetof(struct seccomp_data, arch)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, TEST_AUDIT_ARCH, 0, 3),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_futex, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = {
+		.len = sizeof(insns) / sizeof(insns[0]),
+		.filter = insns,
+	};
+	struct sigaction sa = {
+		.sa_sigaction = count_futex,
+		.sa_flags = SA_SIGINFO,
+	};
+
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGSYS, &sa, NULL) ||
+	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
+	    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog))
+		return -1;
+	return 0;
+#else
+	return -1;
+#endif
+}
+
+TEST_F(ring, a_waker_makes_no_futex_call_while_nobody_is_flagged)
+{
+	unsigned char buf[256];
+	size_t n, i, len, got;
+	uint64_t round;
+	const void *q;
+	void *p;
+
+	if (trap_futex())
+		SKIP(return, "no seccomp filter for futex on this machine");
+	/* the filter sees a futex call of the test's own, and says ENOSYS */
+	errno = 0;
+	EXPECT_EQ(-1, syscall(SYS_futex, &futex_wakes, FUTEX_WAKE, 1, NULL,
+			      NULL, 0));
+	EXPECT_EQ(ENOSYS, errno);
+	ASSERT_EQ(1, futex_wakes);
+	futex_wakes = 0;
+
+	/*
+	 * Fill and drain the ring many times through every call, blocking
+	 * or not, where neither side ever has to sleep: no futex call.
+	 */
+	for (round = 0; round < 2000; round++) {
+		len = round % 41;
+		for (n = 0; !mmio_shm_ring_reserve(self->ring, len, 0, &p); n++)
+			ASSERT_EQ(0, mmio_shm_ring_commit(self->ring, len));
+		ASSERT_EQ(-EAGAIN, mmio_shm_ring_send(self->ring, buf, len, 0));
+		ASSERT_LT(0, n);
+		/* records are there: even waiting forever does not wait */
+		for (i = 0; i < n; i++) {
+			if (i % 2) {
+				ASSERT_EQ(0, mmio_shm_ring_recv(self->ring, buf,
+								sizeof(buf),
+								-1, &got));
+				continue;
+			}
+			ASSERT_EQ(0, mmio_shm_ring_peek(self->ring, -1, &q,
+							&got));
+			ASSERT_EQ(0, mmio_shm_ring_release(self->ring));
+		}
+		ASSERT_EQ(-EAGAIN, mmio_shm_ring_recv(self->ring, buf,
+						      sizeof(buf), 0, &got));
+		/* room is there: even waiting forever does not wait */
+		ASSERT_EQ(0, mmio_shm_ring_send(self->ring, buf, len, -1));
+		ASSERT_EQ(0, mmio_shm_ring_recv(self->ring, buf, sizeof(buf),
+						10 * MS, &got));
+	}
+	EXPECT_EQ(0, futex_wakes);
+	EXPECT_EQ(0, futex_waits);
+
+	/* a side flagged as waiting costs the other side one FUTEX_WAKE */
+	*waiting_of(self->mem, true) = 1;
+	ASSERT_EQ(0, mmio_shm_ring_send(self->ring, buf, 8, 0));
+	EXPECT_EQ(1, futex_wakes);
+	*waiting_of(self->mem, true) = 0;
+	*waiting_of(self->mem, false) = 1;
+	ASSERT_EQ(0, mmio_shm_ring_recv(self->ring, buf, sizeof(buf), 0, &got));
+	EXPECT_EQ(2, futex_wakes);
+	*waiting_of(self->mem, false) = 0;
+	ASSERT_EQ(0, mmio_shm_ring_send(self->ring, buf, 8, 0));
+	ASSERT_EQ(0, mmio_shm_ring_recv(self->ring, buf, sizeof(buf), 0, &got));
+	EXPECT_EQ(2, futex_wakes);
+	EXPECT_EQ(0, futex_waits);
+
+	/* a side that must sleep makes FUTEX_WAIT (here -ENOSYS), then
+	 * lowers its flag */
+	EXPECT_EQ(-ENOSYS, mmio_shm_ring_recv(self->ring, buf, sizeof(buf),
+					      1000 * MS, &got));
+	EXPECT_EQ(1, futex_waits);
+	EXPECT_EQ(0, is_waiting(self->mem, true));
+	EXPECT_EQ(2, futex_wakes);
+}
+
+#define RECORDS		1000000
+#define BIG_DATA	(64 * 1024)
+
+/* a record's length: 8 to 135 bytes, its first 8 bytes its number */
+static size_t record_len(uint64_t seq)
+{
+	return 8 + (seq * 7919) % 128;
+}
+
+/* the producer of the million: copies and reserves in turn; exit status */
+static int produce(struct mmio_shm_ring *ring)
+{
+	unsigned char buf[256];
+	uint64_t seq;
+	size_t len;
+	void *p;
+
+	for (seq = 0; seq < RECORDS; seq++) {
+		len = record_len(seq);
+		if (seq % 2) {
+			fill(buf, seq, len);
+			memcpy(buf, &seq, sizeof(seq));
+			if (mmio_shm_ring_send(ring, buf, len, 10000 * MS))
+				return 1;
+			continue;
+		}
+		if (mmio_shm_ring_reserve(ring, len, 10000 * MS, &p))
+			return 2;
+		fill(p, seq, len);
+		memcpy(p, &seq, sizeof(seq));
+		if (mmio_shm_ring_commit(ring, len))
+			return 3;
+	}
+	return 0;
+}
+
+TEST(a_million_records_keep_order_and_bytes_across_two_processes)
+{
+	size_t len = MMIO_SHM_RING_OVERHEAD + BIG_DATA, got, maplen;
+	uint64_t seq, s, t0, t1, slow = 0, bytes = 0, c0;
+	struct mmio_shm_ring *ring, *mine;
+	unsigned char buf[256], *mem;
+	struct mmio_shm *shm;
+	const void *q;
+	int fd, ret;
+	pid_t pid;
+
+	fd = memfd_of_size(len);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, mmio_shm_open_fd(fd, &shm));
+	ASSERT_EQ(0, mmio_shm_map(shm, RW, (void **)&mem, &maplen));
+	ASSERT_EQ(0, mmio_shm_ring_init(mem, len, 0, &mine));
+	pid = fork_child();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		/* the producer attaches as another process would */
+		if (mmio_shm_ring_attach(mem, len, 0, &ring))
+			_exit(10);
+		_exit(produce(ring));
+	}
+	t0 = now_ns();
+	for (seq = 0; seq < RECORDS; seq++) {
+		c0 = now_ns();
+		if (seq % 3) {
+			ret = mmio_shm_ring_recv(mine, buf, sizeof(buf),
+						 10000 * MS, &got);
+			q = buf;
+		} else {
+			ret = mmio_shm_ring_peek(mine, 10000 * MS, &q, &got);
+		}
+		/* a lost wake-up would sleep until the timeout */
+		if (now_ns() - c0 > 1000 * MS)
+			slow++;
+		ASSERT_EQ(0, ret) TH_LOG("record %llu", (unsigned long long)seq);
+		ASSERT_EQ(record_len(seq), got);
+		memcpy(&s, q, sizeof(s));
+		ASSERT_EQ(seq, s);
+		ASSERT_EQ(-1, check_from(q, seq, 8, got));
+		bytes += got;
+		if (!(seq % 3))
+			ASSERT_EQ(0, mmio_shm_ring_release(mine));
+	}
+	t1 = now_ns();
+	EXPECT_EQ(0, child_status(pid));
+	EXPECT_EQ(0, slow);
+	EXPECT_EQ(-EAGAIN, mmio_shm_ring_recv(mine, buf, sizeof(buf), 0, &got));
+	TH_LOG("host native: %d records (%llu payload bytes) in %.2f s: %.2f M records/s",
+	       RECORDS, (unsigned long long)bytes, (t1 - t0) / 1e9,
+	       RECORDS / ((t1 - t0) / 1e3));
+	mmio_shm_ring_detach(mine);
+	mmio_shm_close(shm);
+	close(fd);
+}
+
+TEST_HARNESS_MAIN
