@@ -835,23 +835,39 @@ TEST_F(ring, a_signal_while_sleeping_is_eintr_as_documented)
 	EXPECT_EQ(0, child_status(pid));
 }
 
-TEST_F(ring, a_sleeping_consumer_is_flagged_and_woken_by_another_process)
+/* CPU time this process has used, in ns */
+static uint64_t cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+TEST_F(ring, a_sleeping_consumer_is_flagged_sleeps_and_is_woken_by_another_process)
 {
 	unsigned char buf[64];
-	uint64_t t0;
+	uint64_t t0, c0;
 	size_t len;
 	pid_t pid;
 
+	/* not at 0, where the low and high halves of tail look alike */
+	ASSERT_EQ(0, mmio_shm_ring_send(self->ring, buf, 8, 0));
+	ASSERT_EQ(0, mmio_shm_ring_recv(self->ring, buf, 8, 0, &len));
 	pid = fork_child();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
 		/* woken long before the timeout, with the record */
 		t0 = now_ns();
+		c0 = cpu_ns();
 		if (mmio_shm_ring_recv(self->ring, buf, sizeof(buf),
 				       10000 * MS, &len) || len != 5 ||
 		    check(buf, 7, 5) != -1)
 			_exit(1);
-		_exit(now_ns() - t0 < 5000 * MS ? 0 : 2);
+		if (now_ns() - t0 > 5000 * MS)
+			_exit(2);
+		/* it waited 100 ms or more, asleep: not a busy loop */
+		_exit(cpu_ns() - c0 < 30 * MS ? 0 : 3);
 	}
 	ASSERT_TRUE(wait_flagged(self->mem, true));
 	/* a tenth of a second more: the child is surely in FUTEX_WAIT */
@@ -875,8 +891,13 @@ TEST_F(ring, a_sleeping_producer_is_flagged_and_woken_by_another_process)
 	pid = fork_child();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
+		/* woken long before the timeout */
+		uint64_t t0 = now_ns();
+
 		fill(buf, fits, 8);
-		_exit(mmio_shm_ring_send(self->ring, buf, 8, 10000 * MS) ? 1 : 0);
+		if (mmio_shm_ring_send(self->ring, buf, 8, 10000 * MS))
+			_exit(1);
+		_exit(now_ns() - t0 < 5000 * MS ? 0 : 2);
 	}
 	ASSERT_TRUE(wait_flagged(self->mem, false));
 	usleep(100 * 1000);
@@ -906,9 +927,14 @@ TEST_F(ring, positions_past_2_to_the_32_keep_working)
 	/* the consumer sleeps on low 32 bits 0xfffffff0; they become 0x10 */
 	pid = fork_child();
 	ASSERT_LE(0, pid);
-	if (pid == 0)
-		_exit(mmio_shm_ring_recv(self->ring, buf, sizeof(buf),
-					 10000 * MS, &len) || len != 24 ? 1 : 0);
+	if (pid == 0) {
+		uint64_t t0 = now_ns();
+
+		if (mmio_shm_ring_recv(self->ring, buf, sizeof(buf),
+				       10000 * MS, &len) || len != 24)
+			_exit(1);
+		_exit(now_ns() - t0 < 5000 * MS ? 0 : 2);
+	}
 	ASSERT_TRUE(wait_flagged(self->mem, true));
 	usleep(100 * 1000);
 	ASSERT_EQ(0, mmio_shm_ring_send(self->ring, buf, 24, 0));
