@@ -37,8 +37,9 @@ static size_t rec_size(size_t len)
 	return (8 + len + 7) & ~(size_t)7;
 }
 
-/* the documented layout: a side's block holds its position at +0 and its
- * waiting flag at +8; the consumer's is at head_offset */
+/* the documented layout: a side's block holds its position at +0, its
+ * waiting flag at +8 and its sleep ticket at +12; the consumer's block is at
+ * head_offset */
 static uint64_t *pos_of(unsigned char *mem, bool consumer)
 {
 	struct mmio_shm_ring_hdr *h = (void *)mem;
@@ -49,6 +50,11 @@ static uint64_t *pos_of(unsigned char *mem, bool consumer)
 static uint32_t *waiting_of(unsigned char *mem, bool consumer)
 {
 	return (uint32_t *)(void *)(pos_of(mem, consumer) + 1);
+}
+
+static uint32_t *sleeps_of(unsigned char *mem, bool consumer)
+{
+	return waiting_of(mem, consumer) + 1;
 }
 
 static uint32_t is_waiting(unsigned char *mem, bool consumer)
@@ -227,6 +233,8 @@ TEST_F(ring, init_lays_out_the_documented_header)
 	EXPECT_EQ(0, h->flags);
 	EXPECT_EQ(0, *pos_of(self->mem, false));
 	EXPECT_EQ(0, *pos_of(self->mem, true));
+	EXPECT_EQ(0, *waiting_of(self->mem, false));
+	EXPECT_EQ(0, *sleeps_of(self->mem, true));
 	EXPECT_EQ(variant->data_size - 8, self->max);
 	EXPECT_ATTACH(0);
 }
@@ -1070,27 +1078,42 @@ TEST_F(ring, a_waker_makes_no_futex_call_while_nobody_is_flagged)
 	EXPECT_EQ(0, futex_wakes);
 	EXPECT_EQ(0, futex_waits);
 
-	/* a side flagged as waiting costs the other side one FUTEX_WAKE */
+	/*
+	 * A side flagged as waiting costs the other side one FUTEX_WAKE per
+	 * sleep (per ticket), however many records go by meanwhile.
+	 */
+	*sleeps_of(self->mem, true) += 1;
 	*waiting_of(self->mem, true) = 1;
+	for (i = 0; i < 3; i++) {
+		ASSERT_EQ(0, mmio_shm_ring_send(self->ring, buf, 8, 0));
+		EXPECT_EQ(1, futex_wakes);
+	}
+	*sleeps_of(self->mem, true) += 1;	/* it sleeps again */
 	ASSERT_EQ(0, mmio_shm_ring_send(self->ring, buf, 8, 0));
-	EXPECT_EQ(1, futex_wakes);
-	*waiting_of(self->mem, true) = 0;
-	*waiting_of(self->mem, false) = 1;
-	ASSERT_EQ(0, mmio_shm_ring_recv(self->ring, buf, sizeof(buf), 0, &got));
 	EXPECT_EQ(2, futex_wakes);
+	*waiting_of(self->mem, true) = 0;
+	*sleeps_of(self->mem, false) += 1;
+	*waiting_of(self->mem, false) = 1;
+	for (i = 0; i < 4; i++) {		/* the four records sent */
+		ASSERT_EQ(0, mmio_shm_ring_recv(self->ring, buf, sizeof(buf), 0,
+						&got));
+		EXPECT_EQ(3, futex_wakes);
+	}
 	*waiting_of(self->mem, false) = 0;
 	ASSERT_EQ(0, mmio_shm_ring_send(self->ring, buf, 8, 0));
 	ASSERT_EQ(0, mmio_shm_ring_recv(self->ring, buf, sizeof(buf), 0, &got));
-	EXPECT_EQ(2, futex_wakes);
+	EXPECT_EQ(3, futex_wakes);
 	EXPECT_EQ(0, futex_waits);
 
 	/* a side that must sleep makes FUTEX_WAIT (here -ENOSYS), then
 	 * lowers its flag */
+	round = *sleeps_of(self->mem, true);
 	EXPECT_EQ(-ENOSYS, mmio_shm_ring_recv(self->ring, buf, sizeof(buf),
 					      1000 * MS, &got));
 	EXPECT_EQ(1, futex_waits);
 	EXPECT_EQ(0, is_waiting(self->mem, true));
-	EXPECT_EQ(2, futex_wakes);
+	EXPECT_EQ(round + 1, *sleeps_of(self->mem, true));
+	EXPECT_EQ(3, futex_wakes);
 }
 
 #define RECORDS		1000000

@@ -10,7 +10,7 @@
  *    the consumer loads tail with acquire before it reads the record. The
  *    consumer stores head with release once it is done with a record; the
  *    producer loads head with acquire before it writes over that space.
- *    Each position block is written by one side only.
+ *    Each position is written by its own side only.
  *  - Sleeping (the rule io_uring's NEED_WAKEUP flag follows). A side that
  *    must wait spins briefly, then sets its waiting flag, issues a full
  *    fence and reads the other side's position once more; only if that has
@@ -23,6 +23,14 @@
  *    the flag; a wake that comes before the sleeper is in the kernel is not
  *    lost either, since FUTEX_WAIT refuses to sleep once the word differs
  *    from the value the sleeper read.
+ *  - One wake-up per sleep. Before raising its flag the sleeper takes a
+ *    new ticket (its block's sleeps counter); a waker remembers the ticket
+ *    it last woke and skips the system call for the same ticket, so the
+ *    records published while the woken side is on its way back cost none.
+ *    The sleeper stores the ticket before its fence, so a waker whose
+ *    fence comes later sees it (or a newer one). The flag is never lowered
+ *    by the waker: that would let a late wake-up, meant for the sleep
+ *    before, take down the flag of the next one and lose its wake-up.
  *  - The futex word is the low half of a 64-bit position. While one side
  *    sleeps on the other's position, that position moves by at most
  *    data_size <= 2^31 bytes (the sleeper does not move its own), so its
@@ -58,7 +66,7 @@
 struct ring_block {
 	_Atomic uint64_t pos;		/* bytes ever produced or consumed */
 	_Atomic uint32_t waiting;	/* 1: the owner sleeps, or is about to */
-	uint32_t reserved;		/* 0 */
+	_Atomic uint32_t sleeps;	/* the owner's sleeps, mod 2^32, not 0 */
 	unsigned char pad[MMIO_SHM_RING_ALIGN - 16];
 };
 
@@ -83,8 +91,9 @@ _Static_assert(offsetof(struct mmio_shm_ring_hdr, region_size) == 8 &&
 	       "header field offsets as documented");
 _Static_assert(sizeof(struct ring_block) == MMIO_SHM_RING_ALIGN &&
 	       offsetof(struct ring_block, pos) == 0 &&
-	       offsetof(struct ring_block, waiting) == 8,
-	       "a position block is 128 bytes: pos at 0, waiting at 8");
+	       offsetof(struct ring_block, waiting) == 8 &&
+	       offsetof(struct ring_block, sleeps) == 12,
+	       "a position block is 128 bytes: pos, waiting, sleeps");
 _Static_assert(sizeof(_Atomic uint64_t) == 8 &&
 	       sizeof(_Atomic uint32_t) == 4,
 	       "atomics have the size of the plain types");
@@ -116,10 +125,12 @@ struct mmio_shm_ring {
 	uint64_t resv_pos;		/* where the reserved record starts */
 	size_t resv_len;		/* its payload length */
 	bool resv;			/* a reservation is pending */
+	uint32_t cons_woken;		/* the consumer's sleep last woken */
 
 	/* the consumer's side */
 	alignas(64) uint64_t tail_seen;	/* a tail loaded earlier: <= tail */
 	uint64_t peek_size;		/* bytes of the peeked record; 0: none */
+	uint32_t prod_woken;		/* the producer's sleep last woken */
 };
 
 /* bytes a record with a @len-byte payload takes in the data area */
@@ -189,16 +200,24 @@ static uint64_t ring_deadline(int64_t timeout_ns)
 
 /*
  * Moves @mine's position to @pos, publishing everything written before,
- * and wakes the other side if, and only if, it is flagged as waiting.
+ * and wakes the other side if, and only if, it is flagged as waiting and
+ * this handle has not woken that sleep (its ticket, *@woken) yet.
  */
 static void ring_publish(struct ring_block *mine, struct ring_block *other,
-			 uint64_t pos)
+			 uint64_t pos, uint32_t *woken)
 {
+	uint32_t ticket;
+
 	atomic_store_explicit(&mine->pos, pos, memory_order_release);
 	/* pairs with the fence in ring_wait_move(): see the top of the file */
 	atomic_thread_fence(memory_order_seq_cst);
-	if (atomic_load_explicit(&other->waiting, memory_order_relaxed))
-		ring_futex_wake(mine);
+	if (!atomic_load_explicit(&other->waiting, memory_order_relaxed))
+		return;
+	ticket = atomic_load_explicit(&other->sleeps, memory_order_relaxed);
+	if (ticket == *woken)
+		return;
+	*woken = ticket;
+	ring_futex_wake(mine);
 }
 
 /*
@@ -214,6 +233,7 @@ static int ring_wait_move(struct ring_block *mine, struct ring_block *other,
 {
 	struct timespec rel, *relp = NULL;
 	uint64_t pos, now;
+	uint32_t ticket;
 	int i, ret = 0;
 
 	if (deadline == RING_NOWAIT)
@@ -227,6 +247,11 @@ static int ring_wait_move(struct ring_block *mine, struct ring_block *other,
 		ring_cpu_relax();
 	}
 	for (;;) {
+		/* a new ticket for each sleep, never 0 */
+		ticket = atomic_load_explicit(&mine->sleeps,
+					      memory_order_relaxed) + 1;
+		atomic_store_explicit(&mine->sleeps, ticket ? ticket : 1,
+				      memory_order_relaxed);
 		atomic_store_explicit(&mine->waiting, 1, memory_order_relaxed);
 		/* pairs with the fence in ring_publish() */
 		atomic_thread_fence(memory_order_seq_cst);
@@ -496,7 +521,8 @@ MMIO_SHM_API int mmio_shm_ring_reserve(struct mmio_shm_ring *ring, size_t len,
 		rec->len = (uint32_t)(pad - sizeof(*rec));
 		rec->flags = MMIO_SHM_RING_REC_PAD;
 		tail += pad;
-		ring_publish(ring->tail_blk, ring->head_blk, tail);
+		ring_publish(ring->tail_blk, ring->head_blk, tail,
+			     &ring->cons_woken);
 		off = 0;
 	}
 	ret = ring_wait_space(ring, tail, need, deadline);
@@ -521,7 +547,7 @@ MMIO_SHM_API int mmio_shm_ring_commit(struct mmio_shm_ring *ring, size_t len)
 	rec->flags = 0;
 	ring->resv = false;
 	ring_publish(ring->tail_blk, ring->head_blk,
-		     ring->resv_pos + ring_rec_size(len));
+		     ring->resv_pos + ring_rec_size(len), &ring->cons_woken);
 	return 0;
 }
 
@@ -574,7 +600,8 @@ MMIO_SHM_API int mmio_shm_ring_peek(struct mmio_shm_ring *ring,
 		if (off + size != ring->size)
 			return -EPROTO;
 		head += size;
-		ring_publish(ring->head_blk, ring->tail_blk, head);
+		ring_publish(ring->head_blk, ring->tail_blk, head,
+			     &ring->prod_woken);
 	}
 	/* peeking again finds the same record: head has not moved */
 	ring->peek_size = size;
@@ -592,7 +619,7 @@ MMIO_SHM_API int mmio_shm_ring_release(struct mmio_shm_ring *ring)
 	head = atomic_load_explicit(&ring->head_blk->pos, memory_order_relaxed);
 	head += ring->peek_size;
 	ring->peek_size = 0;
-	ring_publish(ring->head_blk, ring->tail_blk, head);
+	ring_publish(ring->head_blk, ring->tail_blk, head, &ring->prod_woken);
 	return 0;
 }
 
