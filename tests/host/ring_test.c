@@ -38,8 +38,8 @@ static size_t rec_size(size_t len)
 }
 
 /* the documented layout: a side's block holds its position at +0, its
- * waiting flag at +8 and its sleep ticket at +12; the consumer's block is at
- * head_offset */
+ * waiting flag at +8, its sleep ticket at +12 and the low half of the
+ * position it sleeps on at +16; the consumer's block is at head_offset */
 static uint64_t *pos_of(unsigned char *mem, bool consumer)
 {
 	struct mmio_shm_ring_hdr *h = (void *)mem;
@@ -55,6 +55,11 @@ static uint32_t *waiting_of(unsigned char *mem, bool consumer)
 static uint32_t *sleeps_of(unsigned char *mem, bool consumer)
 {
 	return waiting_of(mem, consumer) + 1;
+}
+
+static uint32_t *sleep_on_of(unsigned char *mem, bool consumer)
+{
+	return waiting_of(mem, consumer) + 2;
 }
 
 static uint32_t is_waiting(unsigned char *mem, bool consumer)
@@ -1121,6 +1126,37 @@ TEST_F(ring, a_waker_makes_no_futex_call_while_nobody_is_flagged)
 	EXPECT_EQ(3, futex_wakes);
 }
 
+/*
+ * A waker late with its loads (descheduled after its fence) can meet a
+ * sleep that began after the sleeper consumed that very publication: the
+ * sleep's sleep_on is the waker's own position. Waking it is useless, and
+ * spending its ticket on that would make every later publication skip the
+ * sleep: both sides then sleep for good (seen in one run of four of the
+ * million-record test before the check existed).
+ */
+TEST_F(ring, a_waker_spends_no_ticket_on_a_sleep_that_saw_its_record)
+{
+	unsigned char buf[64] = { 0 };
+	uint64_t tail;
+
+	if (trap_futex())
+		SKIP(return, "no seccomp filter for futex on this machine");
+	tail = *pos_of(self->mem, false);
+	/* the consumer sleeps on the position the next send publishes */
+	*sleep_on_of(self->mem, true) = (uint32_t)(tail + rec_size(8));
+	*sleeps_of(self->mem, true) += 1;
+	*waiting_of(self->mem, true) = 1;
+	ASSERT_EQ(0, mmio_shm_ring_send(self->ring, buf, 8, 0));
+	EXPECT_EQ(0, futex_wakes);
+	/* the next publication is news to that sleep: it is woken, once */
+	ASSERT_EQ(0, mmio_shm_ring_send(self->ring, buf, 8, 0));
+	EXPECT_EQ(1, futex_wakes);
+	ASSERT_EQ(0, mmio_shm_ring_send(self->ring, buf, 8, 0));
+	EXPECT_EQ(1, futex_wakes);
+	*waiting_of(self->mem, true) = 0;
+	EXPECT_EQ(0, futex_waits);
+}
+
 #define RECORDS		1000000
 #define BIG_DATA	(64 * 1024)
 
@@ -1143,11 +1179,11 @@ static int produce(struct mmio_shm_ring *ring)
 		if (seq % 2) {
 			fill(buf, seq, len);
 			memcpy(buf, &seq, sizeof(seq));
-			if (mmio_shm_ring_send(ring, buf, len, 10000 * MS))
+			if (mmio_shm_ring_send(ring, buf, len, -1))
 				return 1;
 			continue;
 		}
-		if (mmio_shm_ring_reserve(ring, len, 10000 * MS, &p))
+		if (mmio_shm_ring_reserve(ring, len, -1, &p))
 			return 2;
 		fill(p, seq, len);
 		memcpy(p, &seq, sizeof(seq));
@@ -1157,12 +1193,16 @@ static int produce(struct mmio_shm_ring *ring)
 	return 0;
 }
 
+/*
+ * Every call waits forever: a lost wake-up leaves both sides asleep, and
+ * the harness's timeout fails the test. Nothing here is timed.
+ */
 TEST(a_million_records_keep_order_and_bytes_across_two_processes)
 {
 	size_t len = MMIO_SHM_RING_OVERHEAD + BIG_DATA, got, maplen;
-	uint64_t seq, s, t0, t1, slow = 0, bytes = 0, c0;
 	struct mmio_shm_ring *ring, *mine;
 	unsigned char buf[256], *mem;
+	uint64_t seq, s, bytes = 0;
 	struct mmio_shm *shm;
 	const void *q;
 	int fd, ret;
@@ -1181,19 +1221,14 @@ TEST(a_million_records_keep_order_and_bytes_across_two_processes)
 			_exit(10);
 		_exit(produce(ring));
 	}
-	t0 = now_ns();
 	for (seq = 0; seq < RECORDS; seq++) {
-		c0 = now_ns();
 		if (seq % 3) {
-			ret = mmio_shm_ring_recv(mine, buf, sizeof(buf),
-						 10000 * MS, &got);
+			ret = mmio_shm_ring_recv(mine, buf, sizeof(buf), -1,
+						 &got);
 			q = buf;
 		} else {
-			ret = mmio_shm_ring_peek(mine, 10000 * MS, &q, &got);
+			ret = mmio_shm_ring_peek(mine, -1, &q, &got);
 		}
-		/* a lost wake-up would sleep until the timeout */
-		if (now_ns() - c0 > 1000 * MS)
-			slow++;
 		ASSERT_EQ(0, ret) TH_LOG("record %llu", (unsigned long long)seq);
 		ASSERT_EQ(record_len(seq), got);
 		memcpy(&s, q, sizeof(s));
@@ -1203,13 +1238,10 @@ TEST(a_million_records_keep_order_and_bytes_across_two_processes)
 		if (!(seq % 3))
 			ASSERT_EQ(0, mmio_shm_ring_release(mine));
 	}
-	t1 = now_ns();
 	EXPECT_EQ(0, child_status(pid));
-	EXPECT_EQ(0, slow);
 	EXPECT_EQ(-EAGAIN, mmio_shm_ring_recv(mine, buf, sizeof(buf), 0, &got));
-	TH_LOG("host native: %d records (%llu payload bytes) in %.2f s: %.2f M records/s",
-	       RECORDS, (unsigned long long)bytes, (t1 - t0) / 1e9,
-	       RECORDS / ((t1 - t0) / 1e3));
+	TH_LOG("%d records, %llu payload bytes, in order and intact",
+	       RECORDS, (unsigned long long)bytes);
 	mmio_shm_ring_detach(mine);
 	mmio_shm_close(shm);
 	close(fd);

@@ -301,7 +301,8 @@ MMIO_SHM_API int mmio_shm_wait(struct mmio_shm *shm, uint64_t seq,
  *        written by mmio_shm_ring_init() and never again
  *   128  the producer's block: uint64_t tail at +0, uint32_t waiting at +8
  *        (the producer sleeps for space), uint32_t sleeps at +12 (a ticket
- *        per sleep), the rest unused; only the producer writes it
+ *        per sleep), uint32_t sleep_on at +16 (the low half of the head it
+ *        sleeps on), the rest unused; only the producer writes it
  *   256  the consumer's block: the same with head (the consumer sleeps for
  *        records); only the consumer writes it
  *   384  the data area: data_size bytes, a power of two

@@ -23,14 +23,21 @@
  *    the flag; a wake that comes before the sleeper is in the kernel is not
  *    lost either, since FUTEX_WAIT refuses to sleep once the word differs
  *    from the value the sleeper read.
- *  - One wake-up per sleep. Before raising its flag the sleeper takes a
- *    new ticket (its block's sleeps counter); a waker remembers the ticket
- *    it last woke and skips the system call for the same ticket, so the
- *    records published while the woken side is on its way back cost none.
- *    The sleeper stores the ticket before its fence, so a waker whose
- *    fence comes later sees it (or a newer one). The flag is never lowered
- *    by the waker: that would let a late wake-up, meant for the sleep
- *    before, take down the flag of the next one and lose its wake-up.
+ *  - One wake-up per sleep. Before raising its flag the sleeper stores
+ *    the low 32 bits of the position it will sleep on, then takes a new
+ *    ticket (its block's sleeps counter, stored with release). A waker
+ *    loads the ticket with acquire, then that word: if the word is its own
+ *    position, the sleeper has seen this publication already and needs a
+ *    later one, so the waker neither wakes nor spends the ticket.
+ *    Otherwise it wakes and remembers the ticket; the same ticket seen
+ *    again costs no system call, so the records published while the woken
+ *    side is on its way back cost none. Without the word check, a waker
+ *    delayed between its fence and its loads could spend the ticket of a
+ *    sleep that began after its publication on a wake-up that sleep does
+ *    not need, and every later publication would skip that sleep. The
+ *    flag is never lowered by the waker: that would let a late wake-up,
+ *    meant for the sleep before, take down the flag of the next one and
+ *    lose its wake-up.
  *  - The futex word is the low half of a 64-bit position. While one side
  *    sleeps on the other's position, that position moves by at most
  *    data_size <= 2^31 bytes (the sleeper does not move its own), so its
@@ -67,7 +74,8 @@ struct ring_block {
 	_Atomic uint64_t pos;		/* bytes ever produced or consumed */
 	_Atomic uint32_t waiting;	/* 1: the owner sleeps, or is about to */
 	_Atomic uint32_t sleeps;	/* the owner's sleeps, mod 2^32, not 0 */
-	unsigned char pad[MMIO_SHM_RING_ALIGN - 16];
+	_Atomic uint32_t sleep_on;	/* low 32 bits of the position awaited */
+	unsigned char pad[MMIO_SHM_RING_ALIGN - 20];
 };
 
 /* a record header; the payload follows, the whole rounded up to 8 bytes */
@@ -92,8 +100,9 @@ _Static_assert(offsetof(struct mmio_shm_ring_hdr, region_size) == 8 &&
 _Static_assert(sizeof(struct ring_block) == MMIO_SHM_RING_ALIGN &&
 	       offsetof(struct ring_block, pos) == 0 &&
 	       offsetof(struct ring_block, waiting) == 8 &&
-	       offsetof(struct ring_block, sleeps) == 12,
-	       "a position block is 128 bytes: pos, waiting, sleeps");
+	       offsetof(struct ring_block, sleeps) == 12 &&
+	       offsetof(struct ring_block, sleep_on) == 16,
+	       "a position block is 128 bytes: pos, waiting, sleeps, sleep_on");
 _Static_assert(sizeof(_Atomic uint64_t) == 8 &&
 	       sizeof(_Atomic uint32_t) == 4,
 	       "atomics have the size of the plain types");
@@ -213,8 +222,13 @@ static void ring_publish(struct ring_block *mine, struct ring_block *other,
 	atomic_thread_fence(memory_order_seq_cst);
 	if (!atomic_load_explicit(&other->waiting, memory_order_relaxed))
 		return;
-	ticket = atomic_load_explicit(&other->sleeps, memory_order_relaxed);
+	/* pairs with the release store of the ticket in ring_wait_move() */
+	ticket = atomic_load_explicit(&other->sleeps, memory_order_acquire);
 	if (ticket == *woken)
+		return;
+	/* that sleep has seen this position: it waits for a later one */
+	if (atomic_load_explicit(&other->sleep_on, memory_order_relaxed) ==
+	    (uint32_t)pos)
 		return;
 	*woken = ticket;
 	ring_futex_wake(mine);
@@ -248,10 +262,13 @@ static int ring_wait_move(struct ring_block *mine, struct ring_block *other,
 	}
 	for (;;) {
 		/* a new ticket for each sleep, never 0 */
+		atomic_store_explicit(&mine->sleep_on, (uint32_t)seen,
+				      memory_order_relaxed);
 		ticket = atomic_load_explicit(&mine->sleeps,
 					      memory_order_relaxed) + 1;
+		/* a waker that loads this ticket loads sleep_on after it */
 		atomic_store_explicit(&mine->sleeps, ticket ? ticket : 1,
-				      memory_order_relaxed);
+				      memory_order_release);
 		atomic_store_explicit(&mine->waiting, 1, memory_order_relaxed);
 		/* pairs with the fence in ring_publish() */
 		atomic_thread_fence(memory_order_seq_cst);
