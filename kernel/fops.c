@@ -55,6 +55,7 @@ static int mmio_shm_fop_open(struct inode *inode, struct file *file)
 		return -ENOMEM;
 	mf->dev = dev;
 	mf->seen_seq = mmio_shm_doorbell_seq(dev);
+	mf->endpoint = -1;
 	/* per-open state from here on */
 	file->private_data = mf;
 	atomic_inc(&dev->nr_open);
@@ -66,6 +67,8 @@ static int mmio_shm_fop_release(struct inode *inode, struct file *file)
 {
 	struct mmio_shm_file *mf = file->private_data;
 
+	/* a bound peer is gone: tell the others through the doorbell */
+	mmio_shm_endpoint_release(mf);
 	atomic_dec(&mf->dev->nr_open);
 	kfree(mf);
 	return 0;
@@ -143,14 +146,21 @@ static __poll_t mmio_shm_fop_poll(struct file *file, poll_table *wait)
 	return 0;
 }
 
-/*
- * Copy an ioctl argument in. Every argument starts with its own size (the
- * numbers carry none, see the UAPI header): a struct shorter than this
- * kernel's is refused, a longer one is accepted only if the bytes this
- * kernel does not know are zero. Results are copied back with this
+/**
+ * mmio_shm_copy_arg() - copy an ioctl argument in
+ * @karg:  this kernel's struct
+ * @ksize: its size
+ * @uarg:  the caller's struct, which starts with its own size
+ *
+ * The numbers carry no size (see the UAPI header): a struct shorter than
+ * this kernel's is refused, a longer one is accepted only if the bytes
+ * this kernel does not know are zero. Results are copied back with this
  * kernel's size, which the caller's struct then always covers.
+ *
+ * Return: 0, -EINVAL for a short struct, -E2BIG for one over a page or
+ * with a nonzero tail, -EFAULT.
  */
-static int mmio_shm_copy_arg(void *karg, size_t ksize, const void __user *uarg)
+int mmio_shm_copy_arg(void *karg, size_t ksize, const void __user *uarg)
 {
 	u32 usize;
 
@@ -302,6 +312,10 @@ static long mmio_shm_fop_ioctl(struct file *file, unsigned int cmd,
 		return mmio_shm_ioctl_notify(mf->dev, uarg);
 	case MMIO_SHM_IOC_WAIT:
 		return mmio_shm_ioctl_wait(mf, uarg);
+	case MMIO_SHM_IOC_BIND:
+		return mmio_shm_ioctl_bind(mf, uarg);
+	case MMIO_SHM_IOC_PEER:
+		return mmio_shm_ioctl_peer(mf->dev, uarg);
 	default:
 		return -ENOTTY;
 	}

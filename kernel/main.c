@@ -188,6 +188,7 @@ static int mmio_shm_dev_setup(struct mmio_shm_dev *dev, unsigned int index,
 	atomic_set(&dev->nr_open, 0);
 	atomic_set(&dev->nr_maps, 0);
 	mmio_shm_doorbell_init(dev);
+	mmio_shm_endpoint_init(dev);
 
 	ret = mmio_shm_buf_init(&dev->buf, dev->name, bytes);
 	if (ret) {

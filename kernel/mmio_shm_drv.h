@@ -12,7 +12,8 @@
  * read(), write() and ZERO take @resize_sem for reading, RESIZE for writing;
  * .mmap is called with the mmap_lock held and takes @lock; RESIZE takes
  * @lock only to publish a new size. No path takes an earlier lock while
- * holding a later one.
+ * holding a later one. mmio_shm_dev.ep_lock is a leaf: nothing else is
+ * taken under it.
  */
 #ifndef _MMIO_SHM_DRV_H
 #define _MMIO_SHM_DRV_H
@@ -22,6 +23,7 @@
 #include <linux/mm.h>
 #include <linux/mutex.h>
 #include <linux/rwsem.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/wait.h>
 
@@ -66,6 +68,10 @@ struct mmio_shm_buf {
  * @seq:        doorbell sequence; incremented with release ordering by
  *              every ring, read with acquire ordering (see doorbell.c)
  * @seq_wq:     waiters for @seq to move: MMIO_SHM_IOC_WAIT and poll()
+ * @ep_lock:    protects @ep_cookie, @ep_last_cookie and every
+ *              mmio_shm_file.endpoint of this device
+ * @ep_cookie:  the cookie of each endpoint's binding, 0 when it is free
+ * @ep_last_cookie: the last cookie handed out; cookies are never reused
  *
  * A device lives from module load to module unload. The module cannot be
  * unloaded while any file of it is open, and every VMA keeps the file it was
@@ -82,6 +88,9 @@ struct mmio_shm_dev {
 	atomic_t nr_maps;
 	atomic64_t seq;
 	wait_queue_head_t seq_wq;
+	spinlock_t ep_lock;		/* endpoints and their cookies */
+	u64 ep_cookie[MMIO_SHM_MAX_ENDPOINTS];
+	u64 ep_last_cookie;
 };
 
 /**
@@ -92,10 +101,13 @@ struct mmio_shm_dev {
  *            Written by MMIO_SHM_IOC_WAIT, read by poll(), both lockless
  *            with READ_ONCE()/WRITE_ONCE(): a stale value only makes poll()
  *            report one extra or one late wake-up, never a lost one.
+ * @endpoint: the endpoint this file is bound to, -1 for none; protected
+ *            by &mmio_shm_dev.ep_lock
  */
 struct mmio_shm_file {
 	struct mmio_shm_dev *dev;
 	u64 seen_seq;
+	int endpoint;
 };
 
 static inline struct mmio_shm_dev *mmio_shm_dev_from_misc(struct miscdevice *misc)
@@ -124,7 +136,14 @@ u64 mmio_shm_doorbell_ring(struct mmio_shm_dev *dev);
 int mmio_shm_doorbell_wait(struct mmio_shm_dev *dev, u64 seq, u64 deadline,
 			   u64 *cur_seq);
 
+/* endpoint.c */
+void mmio_shm_endpoint_init(struct mmio_shm_dev *dev);
+void mmio_shm_endpoint_release(struct mmio_shm_file *mf);
+long mmio_shm_ioctl_bind(struct mmio_shm_file *mf, void __user *uarg);
+long mmio_shm_ioctl_peer(struct mmio_shm_dev *dev, void __user *uarg);
+
 /* fops.c */
 extern const struct file_operations mmio_shm_fops;
+int mmio_shm_copy_arg(void *karg, size_t ksize, const void __user *uarg);
 
 #endif /* _MMIO_SHM_DRV_H */

@@ -8,7 +8,8 @@
  *
  * This file owns the argument rules every command shares (size, flags,
  * reserved, E2BIG, EFAULT, ENOTTY); what NOTIFY and WAIT do is
- * doorbell_test.c's, the sysfs attributes are sysfs_test.c's.
+ * doorbell_test.c's, what BIND and PEER do endpoint_test.c's, the sysfs
+ * attributes are sysfs_test.c's.
  */
 #define _GNU_SOURCE
 #include <setjmp.h>
@@ -98,22 +99,28 @@ struct future_args {
 		struct mmio_shm_zero_args zero;
 		struct mmio_shm_notify_args notify;
 		struct mmio_shm_wait_args wait;
+		struct mmio_shm_bind_args bind;
+		struct mmio_shm_peer_args peer;
 		uint32_t size;
 	};
 	uint64_t tail[4];
 };
 
-/* every command, with the size of its struct and a valid argument */
+/* every command, with the size of its struct and the flags it knows */
 static const struct {
 	const char *name;
 	unsigned long cmd;
 	size_t size;
+	uint32_t flags;
 } commands[] = {
-	{ "INFO", MMIO_SHM_IOC_INFO, sizeof(struct mmio_shm_info_args) },
-	{ "RESIZE", MMIO_SHM_IOC_RESIZE, sizeof(struct mmio_shm_resize_args) },
-	{ "ZERO", MMIO_SHM_IOC_ZERO, sizeof(struct mmio_shm_zero_args) },
-	{ "NOTIFY", MMIO_SHM_IOC_NOTIFY, sizeof(struct mmio_shm_notify_args) },
-	{ "WAIT", MMIO_SHM_IOC_WAIT, sizeof(struct mmio_shm_wait_args) },
+	{ "INFO", MMIO_SHM_IOC_INFO, sizeof(struct mmio_shm_info_args), 0 },
+	{ "RESIZE", MMIO_SHM_IOC_RESIZE, sizeof(struct mmio_shm_resize_args), 0 },
+	{ "ZERO", MMIO_SHM_IOC_ZERO, sizeof(struct mmio_shm_zero_args), 0 },
+	{ "NOTIFY", MMIO_SHM_IOC_NOTIFY, sizeof(struct mmio_shm_notify_args), 0 },
+	{ "WAIT", MMIO_SHM_IOC_WAIT, sizeof(struct mmio_shm_wait_args), 0 },
+	{ "BIND", MMIO_SHM_IOC_BIND, sizeof(struct mmio_shm_bind_args),
+	  MMIO_SHM_BIND_ANY },
+	{ "PEER", MMIO_SHM_IOC_PEER, sizeof(struct mmio_shm_peer_args), 0 },
 };
 
 /* the doorbell's sequence as INFO reports it, or -1 */
@@ -136,6 +143,9 @@ static void future_prepare(struct future_args *a, size_t i, size_t size,
 		a->resize.new_size = buf_size;
 	if (commands[i].cmd == MMIO_SHM_IOC_ZERO)
 		a->zero.length = MMIO_SHM_ZERO_TO_END;
+	/* whichever endpoint is free; PEER looks at endpoint 0 */
+	if (commands[i].cmd == MMIO_SHM_IOC_BIND)
+		a->bind.flags = MMIO_SHM_BIND_ANY;
 	/* seq 0 after a ring: WAIT returns at once */
 }
 
@@ -228,12 +238,15 @@ TEST_F(dev, every_command_refuses_a_short_struct_with_einval)
 
 TEST_F(dev, every_command_refuses_unknown_flags)
 {
-	const uint32_t flags[] = { 1, 1u << 31 };
 	uint64_t seq = cur_seq(self->fd);
 	struct future_args a;
+	uint32_t flags[2];
 	size_t i, j;
 
 	for (i = 0; i < ARRAY_SIZE(commands); i++) {
+		/* the lowest bit without a meaning, and the highest */
+		flags[0] = ~commands[i].flags & (commands[i].flags + 1);
+		flags[1] = 1u << 31;
 		for (j = 0; j < ARRAY_SIZE(flags); j++) {
 			future_prepare(&a, i, commands[i].size, 2 * self->size);
 			/* flags is the second word of every struct */
@@ -317,9 +330,8 @@ TEST_F(dev, bad_pointers_are_efault)
 	 * a command whose result cannot be returned does nothing (no ring).
 	 */
 	for (i = 0; i < ARRAY_SIZE(commands); i++) {
-		if (commands[i].cmd != MMIO_SHM_IOC_INFO &&
-		    commands[i].cmd != MMIO_SHM_IOC_NOTIFY &&
-		    commands[i].cmd != MMIO_SHM_IOC_WAIT)
+		if (commands[i].cmd == MMIO_SHM_IOC_RESIZE ||
+		    commands[i].cmd == MMIO_SHM_IOC_ZERO)
 			continue;	/* nothing to write back */
 		ASSERT_EQ(0, mprotect(pages, self->ps, PROT_READ | PROT_WRITE));
 		future_prepare((void *)pages, i, commands[i].size, self->size);
@@ -332,6 +344,13 @@ TEST_F(dev, bad_pointers_are_efault)
 	munmap(pages, 2 * self->ps);
 	EXPECT_EQ(self->size, shm_size(self->fd));
 	EXPECT_EQ(seq, cur_seq(self->fd));
+	/* a BIND that could not report its cookie left the file unbound */
+	a = calloc(1, sizeof(*a));
+	ASSERT_NE(NULL, a);
+	a->bind.size = sizeof(a->bind);
+	a->bind.flags = MMIO_SHM_BIND_ANY;
+	EXPECT_EQ(0, ioctl(self->fd, MMIO_SHM_IOC_BIND, a));
+	free(a);
 }
 
 TEST_F(dev, unknown_commands_are_enotty)

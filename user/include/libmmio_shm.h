@@ -286,6 +286,55 @@ MMIO_SHM_API int mmio_shm_notify(struct mmio_shm *shm, uint64_t *seqp);
 MMIO_SHM_API int mmio_shm_wait(struct mmio_shm *shm, uint64_t seq,
 			       int64_t timeout_ns, uint64_t *cur_seqp);
 
+/* mmio_shm_bind()'s index for the lowest free endpoint */
+#define MMIO_SHM_ENDPOINT_ANY	(-1)
+
+/**
+ * struct mmio_shm_endpoint - a handle's binding to one of the device's
+ * endpoints (libmmio_shm 1.1, kernel interface 1.1)
+ * @index:  the endpoint, 0 to 63
+ * @cookie: the binding's cookie: never 0, never handed out again by the
+ *          device, so a new binding of the same endpoint is told apart
+ */
+struct mmio_shm_endpoint {
+	uint32_t index;
+	uint64_t cookie;
+};
+
+/**
+ * mmio_shm_bind() - bind the handle to an endpoint of its device
+ * @shm:   the handle, on the device
+ * @index: the endpoint, 0 to 63, or MMIO_SHM_ENDPOINT_ANY for the lowest
+ *         free one
+ * @ep:    receives the endpoint and the binding's cookie
+ *
+ * The binding lasts as long as the handle's open file: when the last
+ * descriptor of it is closed and its last mapping is gone (the process
+ * exits, or is killed), the kernel frees the endpoint and rings the
+ * doorbell, so a peer that checks with mmio_shm_peer_alive() after any
+ * wake-up learns at once that the process is gone. Descriptors inherited
+ * over fork() or passed to another process share the binding, as they
+ * share flock() locks.
+ *
+ * Return: 0; -EALREADY when the handle is bound already; -EBUSY when the
+ * endpoint is taken (or all are); -EINVAL for an index out of range;
+ * -ENOTTY on a file, where no kernel can tell (use timeouts, or a pidfd
+ * when the peer's pid is known).
+ */
+MMIO_SHM_API int mmio_shm_bind(struct mmio_shm *shm, int index,
+			       struct mmio_shm_endpoint *ep);
+
+/**
+ * mmio_shm_peer_alive() - is a binding still in place?
+ * @shm:  any handle on the same device
+ * @peer: the binding, as the peer's mmio_shm_bind() reported it
+ *
+ * Return: 1 while the binding lasts, 0 once it was released; -EINVAL for
+ * a NULL argument or a zero cookie; -ENOTTY on a file.
+ */
+MMIO_SHM_API int mmio_shm_peer_alive(struct mmio_shm *shm,
+				     const struct mmio_shm_endpoint *peer);
+
 /*
  * The message ring (libmmio_shm 1.1): a single-producer, single-consumer
  * queue of variable-length records laid out in a region of any shared
@@ -302,7 +351,10 @@ MMIO_SHM_API int mmio_shm_wait(struct mmio_shm *shm, uint64_t seq,
  *   128  the producer's block: uint64_t tail at +0, uint32_t waiting at +8
  *        (the producer sleeps for space), uint32_t sleeps at +12 (a ticket
  *        per sleep), uint32_t sleep_on at +16 (the low half of the head it
- *        sleeps on), the rest unused; only the producer writes it
+ *        sleeps on), uint32_t sleep_how at +20 (0: on the futex, 1: on the
+ *        device's doorbell), uint32_t endpoint at +24 and uint64_t cookie
+ *        at +32 (its binding on the device, cookie 0 when not bound), the
+ *        rest unused; only the producer writes it
  *   256  the consumer's block: the same with head (the consumer sleeps for
  *        records); only the consumer writes it
  *   384  the data area: data_size bytes, a power of two
@@ -317,6 +369,18 @@ MMIO_SHM_API int mmio_shm_wait(struct mmio_shm *shm, uint64_t seq,
  * at offset 0. A sleeping side waits on the low 32 bits of the other
  * side's position with a shared futex (so the mapping must be MAP_SHARED
  * between processes); see docs/design.md for the ordering rules.
+ *
+ * Peer liveness: on the device, each side may mmio_shm_ring_bind() its
+ * handle. Once both have, a side that must wait sleeps on the doorbell and
+ * asks the kernel before each sleep whether the other side's binding still
+ * stands; when that side's process is gone (exited, crashed or killed,
+ * even in the middle of a record), the waiting call returns -EPIPE at the
+ * next wake-up, which the kernel causes at once. The consumer first gets
+ * every record committed before; a record reserved and never committed is
+ * lost. A producer learns of a gone consumer only when it has to wait (the
+ * ring is full). On a memfd or a regular file no kernel can tell: a dead
+ * peer is an idle one, and only timeouts (or a pidfd on the peer's pid)
+ * end the wait.
  *
  * Timeouts of the ring's blocking calls: 0 does not wait (-EAGAIN when the
  * ring is full or empty), a negative value (MMIO_SHM_TIMEOUT_FOREVER) waits
@@ -365,6 +429,10 @@ struct mmio_shm_ring_hdr {
 	uint32_t flags;
 	uint32_t reserved[19];
 };
+
+/* mmio_shm_ring_bind()'s sides */
+#define MMIO_SHM_RING_PRODUCER		1u
+#define MMIO_SHM_RING_CONSUMER		2u
 
 /* a process's view of a ring; its fields are private to the library */
 struct mmio_shm_ring;
@@ -451,7 +519,8 @@ MMIO_SHM_API int mmio_shm_ring_get_max_msg(struct mmio_shm_ring *ring,
  * @len exceeds what the ring can ever hold; -EAGAIN when the ring is full
  * and @timeout_ns is 0; -ETIMEDOUT; -EINTR (see mmio_shm_ring_reserve());
  * -EBUSY while a reservation is pending; -EPROTO when the positions are
- * corrupt; -EINVAL.
+ * corrupt; -EPIPE when it had to wait and the bound consumer is gone (see
+ * mmio_shm_ring_bind()); -EINVAL.
  */
 MMIO_SHM_API int mmio_shm_ring_send(struct mmio_shm_ring *ring,
 				    const void *buf, size_t len,
@@ -468,7 +537,9 @@ MMIO_SHM_API int mmio_shm_ring_send(struct mmio_shm_ring *ring,
  * Return: 0; -EMSGSIZE when the record is longer than @size (it stays in
  * the ring and *lenp receives its length); -EAGAIN when the ring is empty
  * and @timeout_ns is 0; -ETIMEDOUT; -EINTR (see mmio_shm_ring_peek());
- * -EPROTO when the ring's contents are corrupt; -EINVAL.
+ * -EPROTO when the ring's contents are corrupt; -EPIPE when the ring is
+ * empty and the bound producer is gone (see mmio_shm_ring_bind());
+ * -EINVAL.
  */
 MMIO_SHM_API int mmio_shm_ring_recv(struct mmio_shm_ring *ring, void *buf,
 				    size_t size, int64_t timeout_ns,
@@ -491,7 +562,8 @@ MMIO_SHM_API int mmio_shm_ring_recv(struct mmio_shm_ring *ring, void *buf,
  * -EINTR when a signal handler ran while the call slept: always with a
  * finite timeout (the kernel does not restart a futex wait that has one),
  * and only for handlers without SA_RESTART when waiting forever; -EBUSY
- * when a reservation is already pending; -EPROTO; -EINVAL.
+ * when a reservation is already pending; -EPROTO; -EPIPE as for
+ * mmio_shm_ring_send(); -EINVAL.
  */
 MMIO_SHM_API int mmio_shm_ring_reserve(struct mmio_shm_ring *ring, size_t len,
 				       int64_t timeout_ns, void **bufp);
@@ -523,7 +595,7 @@ MMIO_SHM_API int mmio_shm_ring_commit(struct mmio_shm_ring *ring, size_t len);
  * Return: 0; -EAGAIN when the ring is empty and @timeout_ns is 0;
  * -ETIMEDOUT; -EINTR as for mmio_shm_ring_reserve(); -EPROTO when a record
  * header is corrupt (a length beyond the data written, unknown flags);
- * -EINVAL.
+ * -EPIPE as for mmio_shm_ring_recv(); -EINVAL.
  */
 MMIO_SHM_API int mmio_shm_ring_peek(struct mmio_shm_ring *ring,
 				    int64_t timeout_ns, const void **bufp,
@@ -538,6 +610,28 @@ MMIO_SHM_API int mmio_shm_ring_peek(struct mmio_shm_ring *ring,
  * Return: 0; -EINVAL when no record is peeked or @ring is NULL.
  */
 MMIO_SHM_API int mmio_shm_ring_release(struct mmio_shm_ring *ring);
+
+/**
+ * mmio_shm_ring_bind() - vouch for this side's liveness through the device
+ * @ring: the handle, used for @side from now on
+ * @shm:  a handle on the device whose buffer holds the ring; not shared
+ *        with another binding (one endpoint per open file), and kept open
+ *        as long as @ring is used
+ * @side: MMIO_SHM_RING_PRODUCER or MMIO_SHM_RING_CONSUMER
+ *
+ * Binds @shm to a free endpoint of the device (mmio_shm_bind()) and
+ * writes the binding into @side's block, for the other side to check. Once
+ * both sides are bound, a side that must wait sleeps on the doorbell and
+ * gets -EPIPE when the other side's process is gone (see above). Only the
+ * thread that does @side's work may use @ring after this; until the other
+ * side is bound, waits sleep on the futex, as unbound ones do.
+ *
+ * Return: 0; -EALREADY when @ring or @shm is bound already; -EBUSY when
+ * every endpoint of the device is taken; -ENOTTY when @shm is a file;
+ * -EINVAL for a NULL argument or an unknown @side.
+ */
+MMIO_SHM_API int mmio_shm_ring_bind(struct mmio_shm_ring *ring,
+				    struct mmio_shm *shm, unsigned int side);
 
 #ifdef __cplusplus
 }

@@ -54,6 +54,14 @@ static inline int mmio_shm_sysret(long ret)
  */
 int mmio_shm_dev_ioctl(struct mmio_shm *shm, unsigned long cmd, void *arg);
 
+/*
+ * MMIO_SHM_IOC_PEER: 1 when endpoint @index still holds @cookie, 0 when
+ * not, or a negative errno; *@seqp (if not NULL) receives the doorbell
+ * sequence the kernel read before the endpoint.
+ */
+int mmio_shm_peer_check(struct mmio_shm *shm, uint32_t index,
+			uint64_t cookie, uint64_t *seqp);
+
 /* unmaps every mapping left in the list (at close) */
 int mmio_shm_unmap_all(struct mmio_shm *shm);
 

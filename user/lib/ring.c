@@ -38,6 +38,17 @@
  *    flag is never lowered by the waker: that would let a late wake-up,
  *    meant for the sleep before, take down the flag of the next one and
  *    lose its wake-up.
+ *  - Peers bound on the device (mmio_shm_ring_bind()). Once the other
+ *    side's block names a binding (its endpoint, then its cookie, stored
+ *    with release), a side that must wait sleeps on the device's doorbell
+ *    instead of the futex, and says so in its block (sleep_how), so that
+ *    the waker rings the doorbell instead of calling FUTEX_WAKE. Before
+ *    each sleep it asks the kernel (MMIO_SHM_IOC_PEER) whether that
+ *    binding still stands, getting the doorbell sequence read before the
+ *    answer: if the peer's file is released after that, its release rings
+ *    the doorbell past the sequence and the sleep ends at once. A peer
+ *    found gone is -EPIPE, but only after the position was checked once
+ *    more: what the peer published before it died is still delivered.
  *  - The futex word is the low half of a 64-bit position. While one side
  *    sleeps on the other's position, that position moves by at most
  *    data_size <= 2^31 bytes (the sleeper does not move its own), so its
@@ -75,8 +86,16 @@ struct ring_block {
 	_Atomic uint32_t waiting;	/* 1: the owner sleeps, or is about to */
 	_Atomic uint32_t sleeps;	/* the owner's sleeps, mod 2^32, not 0 */
 	_Atomic uint32_t sleep_on;	/* low 32 bits of the position awaited */
-	unsigned char pad[MMIO_SHM_RING_ALIGN - 20];
+	_Atomic uint32_t sleep_how;	/* RING_SLEEP_FUTEX or _DOORBELL */
+	_Atomic uint32_t endpoint;	/* the owner's device endpoint */
+	uint32_t pad0;
+	_Atomic uint64_t cookie;	/* its binding's cookie; 0: not bound */
+	unsigned char pad[MMIO_SHM_RING_ALIGN - 40];
 };
+
+/* how a side sleeps: what its waker must do */
+#define RING_SLEEP_FUTEX	0	/* FUTEX_WAKE on the position */
+#define RING_SLEEP_DOORBELL	1	/* MMIO_SHM_IOC_NOTIFY on the device */
 
 /* a record header; the payload follows, the whole rounded up to 8 bytes */
 struct ring_rec {
@@ -101,8 +120,11 @@ _Static_assert(sizeof(struct ring_block) == MMIO_SHM_RING_ALIGN &&
 	       offsetof(struct ring_block, pos) == 0 &&
 	       offsetof(struct ring_block, waiting) == 8 &&
 	       offsetof(struct ring_block, sleeps) == 12 &&
-	       offsetof(struct ring_block, sleep_on) == 16,
-	       "a position block is 128 bytes: pos, waiting, sleeps, sleep_on");
+	       offsetof(struct ring_block, sleep_on) == 16 &&
+	       offsetof(struct ring_block, sleep_how) == 20 &&
+	       offsetof(struct ring_block, endpoint) == 24 &&
+	       offsetof(struct ring_block, cookie) == 32,
+	       "a position block is 128 bytes as libmmio_shm.h documents");
 _Static_assert(sizeof(_Atomic uint64_t) == 8 &&
 	       sizeof(_Atomic uint32_t) == 4,
 	       "atomics have the size of the plain types");
@@ -128,6 +150,7 @@ struct mmio_shm_ring {
 	unsigned char *data;		/* the data area */
 	uint64_t size;			/* its size, a power of two */
 	uint64_t mask;			/* size - 1 */
+	struct mmio_shm *shm;		/* the device, once bound; not owned */
 
 	/* the producer's side */
 	alignas(64) uint64_t head_seen;	/* a head loaded earlier: <= head */
@@ -212,8 +235,9 @@ static uint64_t ring_deadline(int64_t timeout_ns)
  * and wakes the other side if, and only if, it is flagged as waiting and
  * this handle has not woken that sleep (its ticket, *@woken) yet.
  */
-static void ring_publish(struct ring_block *mine, struct ring_block *other,
-			 uint64_t pos, uint32_t *woken)
+static void ring_publish(struct mmio_shm_ring *ring, struct ring_block *mine,
+			 struct ring_block *other, uint64_t pos,
+			 uint32_t *woken)
 {
 	uint32_t ticket;
 
@@ -231,24 +255,67 @@ static void ring_publish(struct ring_block *mine, struct ring_block *other,
 	    (uint32_t)pos)
 		return;
 	*woken = ticket;
-	ring_futex_wake(mine);
+	if (atomic_load_explicit(&other->sleep_how, memory_order_relaxed) ==
+	    RING_SLEEP_DOORBELL && ring->shm)
+		mmio_shm_notify(ring->shm, NULL);
+	else
+		ring_futex_wake(mine);
+}
+
+/*
+ * Is the binding named in @other's block still in place? 1 yes (and
+ * *@seqp is the doorbell sequence to sleep on), 0 gone, -ENOENT when
+ * @other names no binding or this handle is not bound, another negative
+ * errno when the kernel cannot be asked.
+ */
+static int ring_peer(struct mmio_shm_ring *ring, struct ring_block *other,
+		     uint64_t *seqp)
+{
+	uint64_t cookie;
+	uint32_t ep;
+
+	if (!ring->shm)
+		return -ENOENT;
+	/* pairs with the release store in mmio_shm_ring_bind() */
+	cookie = atomic_load_explicit(&other->cookie, memory_order_acquire);
+	if (!cookie)
+		return -ENOENT;
+	ep = atomic_load_explicit(&other->endpoint, memory_order_relaxed);
+	return mmio_shm_peer_check(ring->shm, ep, cookie, seqp);
+}
+
+/* MMIO_SHM_IOC_WAIT until the doorbell passes @seq or the deadline */
+static int ring_doorbell_wait(struct mmio_shm *shm, uint64_t seq,
+			      uint64_t deadline)
+{
+	struct mmio_shm_wait_args args = {
+		.size = sizeof(args),
+		.seq = seq,
+		.deadline = deadline == RING_FOREVER ?
+			    MMIO_SHM_WAIT_FOREVER : deadline,
+	};
+
+	return mmio_shm_dev_ioctl(shm, MMIO_SHM_IOC_WAIT, &args);
 }
 
 /*
  * Waits until @other's position is no longer @seen: spins, then sleeps
- * with @mine flagged as waiting.
+ * with @mine flagged as waiting: on the doorbell when the peer is bound
+ * on the device (and this handle too), on the futex otherwise.
  *
  * Return: 0 with the new position in *@posp; -EAGAIN at once for
- * RING_NOWAIT; -ETIMEDOUT at @deadline; -EINTR; another negative errno
- * from futex().
+ * RING_NOWAIT; -ETIMEDOUT at @deadline; -EINTR; -EPIPE when the peer's
+ * binding was released and its position did not move; another negative
+ * errno from futex() or the device.
  */
-static int ring_wait_move(struct ring_block *mine, struct ring_block *other,
-			  uint64_t seen, uint64_t deadline, uint64_t *posp)
+static int ring_wait_move(struct mmio_shm_ring *ring, struct ring_block *mine,
+			  struct ring_block *other, uint64_t seen,
+			  uint64_t deadline, uint64_t *posp)
 {
 	struct timespec rel, *relp = NULL;
-	uint64_t pos, now;
-	uint32_t ticket;
-	int i, ret = 0;
+	uint64_t pos, now, dseq = 0;
+	uint32_t ticket, how;
+	int i, alive, ret = 0;
 
 	if (deadline == RING_NOWAIT)
 		return -EAGAIN;
@@ -261,12 +328,20 @@ static int ring_wait_move(struct ring_block *mine, struct ring_block *other,
 		ring_cpu_relax();
 	}
 	for (;;) {
-		/* a new ticket for each sleep, never 0 */
+		/* before the flag: a release after this rings past dseq */
+		alive = ring_peer(ring, other, &dseq);
+		if (alive < 0 && alive != -ENOENT) {
+			ret = alive;
+			break;
+		}
+		how = alive >= 0 ? RING_SLEEP_DOORBELL : RING_SLEEP_FUTEX;
 		atomic_store_explicit(&mine->sleep_on, (uint32_t)seen,
+				      memory_order_relaxed);
+		atomic_store_explicit(&mine->sleep_how, how,
 				      memory_order_relaxed);
 		ticket = atomic_load_explicit(&mine->sleeps,
 					      memory_order_relaxed) + 1;
-		/* a waker that loads this ticket loads sleep_on after it */
+		/* a waker that loads this ticket loads sleep_on/how after it */
 		atomic_store_explicit(&mine->sleeps, ticket ? ticket : 1,
 				      memory_order_release);
 		atomic_store_explicit(&mine->waiting, 1, memory_order_relaxed);
@@ -275,6 +350,20 @@ static int ring_wait_move(struct ring_block *mine, struct ring_block *other,
 		pos = atomic_load_explicit(&other->pos, memory_order_acquire);
 		if (pos != seen)
 			break;
+		/*
+		 * The peer bound after ring_peer() looked: go round again to
+		 * sleep on the doorbell. Pairs with the fence in
+		 * mmio_shm_ring_bind(): either this load sees the cookie or
+		 * the binder sees the flag and wakes the futex.
+		 */
+		if (how == RING_SLEEP_FUTEX && ring->shm &&
+		    atomic_load_explicit(&other->cookie, memory_order_relaxed))
+			continue;
+		/* what the peer published before it went is delivered first */
+		if (alive == 0) {
+			ret = -EPIPE;
+			break;
+		}
 		if (deadline != RING_FOREVER) {
 			now = ring_now();
 			if (now >= deadline) {
@@ -285,7 +374,10 @@ static int ring_wait_move(struct ring_block *mine, struct ring_block *other,
 			rel.tv_nsec = (long)((deadline - now) % 1000000000u);
 			relp = &rel;
 		}
-		ret = ring_futex_wait(other, (uint32_t)seen, relp);
+		if (how == RING_SLEEP_DOORBELL)
+			ret = ring_doorbell_wait(ring->shm, dseq, deadline);
+		else
+			ret = ring_futex_wait(other, (uint32_t)seen, relp);
 		/* woken, the word moved already, or timed out: check again */
 		if (ret && ret != -EAGAIN && ret != -ETIMEDOUT)
 			break;
@@ -320,7 +412,7 @@ static int ring_wait_space(struct mmio_shm_ring *ring, uint64_t tail,
 		}
 		if (used > ring->size)
 			return -EPROTO;
-		ret = ring_wait_move(ring->tail_blk, ring->head_blk, head,
+		ret = ring_wait_move(ring, ring->tail_blk, ring->head_blk, head,
 				     deadline, &head);
 		if (ret)
 			return ret;
@@ -353,7 +445,7 @@ static int ring_wait_data(struct mmio_shm_ring *ring, uint64_t head,
 		}
 		if (tail != head)
 			return -EPROTO;
-		ret = ring_wait_move(ring->head_blk, ring->tail_blk, tail,
+		ret = ring_wait_move(ring, ring->head_blk, ring->tail_blk, tail,
 				     deadline, &tail);
 		if (ret)
 			return ret;
@@ -538,7 +630,7 @@ MMIO_SHM_API int mmio_shm_ring_reserve(struct mmio_shm_ring *ring, size_t len,
 		rec->len = (uint32_t)(pad - sizeof(*rec));
 		rec->flags = MMIO_SHM_RING_REC_PAD;
 		tail += pad;
-		ring_publish(ring->tail_blk, ring->head_blk, tail,
+		ring_publish(ring, ring->tail_blk, ring->head_blk, tail,
 			     &ring->cons_woken);
 		off = 0;
 	}
@@ -563,7 +655,7 @@ MMIO_SHM_API int mmio_shm_ring_commit(struct mmio_shm_ring *ring, size_t len)
 	rec->len = (uint32_t)len;
 	rec->flags = 0;
 	ring->resv = false;
-	ring_publish(ring->tail_blk, ring->head_blk,
+	ring_publish(ring, ring->tail_blk, ring->head_blk,
 		     ring->resv_pos + ring_rec_size(len), &ring->cons_woken);
 	return 0;
 }
@@ -617,7 +709,7 @@ MMIO_SHM_API int mmio_shm_ring_peek(struct mmio_shm_ring *ring,
 		if (off + size != ring->size)
 			return -EPROTO;
 		head += size;
-		ring_publish(ring->head_blk, ring->tail_blk, head,
+		ring_publish(ring, ring->head_blk, ring->tail_blk, head,
 			     &ring->prod_woken);
 	}
 	/* peeking again finds the same record: head has not moved */
@@ -636,7 +728,8 @@ MMIO_SHM_API int mmio_shm_ring_release(struct mmio_shm_ring *ring)
 	head = atomic_load_explicit(&ring->head_blk->pos, memory_order_relaxed);
 	head += ring->peek_size;
 	ring->peek_size = 0;
-	ring_publish(ring->head_blk, ring->tail_blk, head, &ring->prod_woken);
+	ring_publish(ring, ring->head_blk, ring->tail_blk, head,
+		     &ring->prod_woken);
 	return 0;
 }
 
@@ -660,4 +753,38 @@ MMIO_SHM_API int mmio_shm_ring_recv(struct mmio_shm_ring *ring, void *buf,
 	if (len)
 		memcpy(buf, src, len);
 	return mmio_shm_ring_release(ring);
+}
+
+MMIO_SHM_API int mmio_shm_ring_bind(struct mmio_shm_ring *ring,
+				    struct mmio_shm *shm, unsigned int side)
+{
+	struct mmio_shm_endpoint ep;
+	struct ring_block *blk;
+	int ret;
+
+	if (!ring || !shm)
+		return -EINVAL;
+	if (side == MMIO_SHM_RING_PRODUCER)
+		blk = ring->tail_blk;
+	else if (side == MMIO_SHM_RING_CONSUMER)
+		blk = ring->head_blk;
+	else
+		return -EINVAL;
+	if (ring->shm)
+		return -EALREADY;
+	ret = mmio_shm_bind(shm, MMIO_SHM_ENDPOINT_ANY, &ep);
+	if (ret)
+		return ret;
+	atomic_store_explicit(&blk->endpoint, ep.index, memory_order_relaxed);
+	/* pairs with the acquire load in ring_peer() */
+	atomic_store_explicit(&blk->cookie, ep.cookie, memory_order_release);
+	ring->shm = shm;
+	/*
+	 * The other side may sleep on the futex, chosen before it saw the
+	 * cookie: wake it, so that it sleeps on the doorbell from now on.
+	 * The fence pairs with the one in ring_wait_move().
+	 */
+	atomic_thread_fence(memory_order_seq_cst);
+	ring_futex_wake(blk);
+	return 0;
 }

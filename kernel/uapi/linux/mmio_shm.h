@@ -31,7 +31,7 @@
  * The minor grows when commands, flags or fields are added.
  */
 #define MMIO_SHM_VERSION_MAJOR	1
-#define MMIO_SHM_VERSION_MINOR	0
+#define MMIO_SHM_VERSION_MINOR	1
 #define MMIO_SHM_VERSION \
 	((MMIO_SHM_VERSION_MAJOR << 16) | MMIO_SHM_VERSION_MINOR)
 
@@ -122,6 +122,59 @@ struct mmio_shm_wait_args {
 	__u64 cur_seq;
 };
 
+/* endpoints per device, numbered 0 to MMIO_SHM_MAX_ENDPOINTS - 1 */
+#define MMIO_SHM_MAX_ENDPOINTS	64
+
+/* MMIO_SHM_IOC_BIND flag: take the lowest free endpoint */
+#define MMIO_SHM_BIND_ANY	(1U << 0)
+
+/**
+ * struct mmio_shm_bind_args - argument of MMIO_SHM_IOC_BIND (since 1.1)
+ * @size:      in: sizeof(struct mmio_shm_bind_args)
+ * @flags:     in: 0 or MMIO_SHM_BIND_ANY
+ * @endpoint:  in: the endpoint to take, below MMIO_SHM_MAX_ENDPOINTS
+ *             (0 with MMIO_SHM_BIND_ANY); out: the endpoint taken
+ * @reserved:  must be 0
+ * @cookie:    out: this binding's cookie, never 0 and never given out
+ *             again by this device
+ *
+ * Binds the open file description to an endpoint of its device until the
+ * description is released: its last fd closed and its last mapping gone,
+ * also when its process is killed. The release frees the endpoint and
+ * rings the doorbell, so a peer sleeping in MMIO_SHM_IOC_WAIT wakes up
+ * and learns from MMIO_SHM_IOC_PEER that the binding it knew is gone.
+ * One endpoint per open file description: EALREADY for a second one;
+ * EBUSY when the endpoint (or, with MMIO_SHM_BIND_ANY, every endpoint)
+ * is bound already.
+ */
+struct mmio_shm_bind_args {
+	__u32 size;
+	__u32 flags;
+	__u32 endpoint;
+	__u32 reserved;
+	__u64 cookie;
+};
+
+/**
+ * struct mmio_shm_peer_args - argument of MMIO_SHM_IOC_PEER (since 1.1)
+ * @size:      in: sizeof(struct mmio_shm_peer_args)
+ * @flags:     in: must be 0
+ * @endpoint:  in: the endpoint to look at, below MMIO_SHM_MAX_ENDPOINTS
+ * @reserved:  must be 0
+ * @cookie:    out: the cookie of the endpoint's binding, 0 when unbound
+ * @seq:       out: the doorbell sequence, read before @cookie: if @cookie
+ *             is still bound, its release rings the doorbell past @seq,
+ *             so MMIO_SHM_IOC_WAIT on @seq cannot sleep through it
+ */
+struct mmio_shm_peer_args {
+	__u32 size;
+	__u32 flags;
+	__u32 endpoint;
+	__u32 reserved;
+	__u64 cookie;
+	__u64 seq;
+};
+
 /* unused in Documentation/userspace-api/ioctl/ioctl-number.rst */
 #define MMIO_SHM_IOC_MAGIC	0xe2
 
@@ -131,5 +184,7 @@ struct mmio_shm_wait_args {
 #define MMIO_SHM_IOC_ZERO	_IO(MMIO_SHM_IOC_MAGIC, 2)
 #define MMIO_SHM_IOC_NOTIFY	_IO(MMIO_SHM_IOC_MAGIC, 3)
 #define MMIO_SHM_IOC_WAIT	_IO(MMIO_SHM_IOC_MAGIC, 4)
+#define MMIO_SHM_IOC_BIND	_IO(MMIO_SHM_IOC_MAGIC, 5)
+#define MMIO_SHM_IOC_PEER	_IO(MMIO_SHM_IOC_MAGIC, 6)
 
 #endif /* _UAPI_LINUX_MMIO_SHM_H */
