@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Description: the device-only calls (mmio_shm_resize(), mmio_shm_zero(),
- * mmio_shm_notify(), mmio_shm_wait()) return -ENOTTY on a memfd or a
+ * mmio_shm_notify(), mmio_shm_wait(), mmio_shm_bind(),
+ * mmio_shm_peer_alive()) return -ENOTTY on a memfd or a
  * regular file, change nothing there, and refuse NULL handles and a zero
  * size with -EINVAL.
  */
@@ -88,6 +89,22 @@ TEST_F(file, bad_arguments_are_einval)
 	EXPECT_EQ(-EINVAL, mmio_shm_zero(NULL));
 	EXPECT_EQ(-EINVAL, mmio_shm_notify(NULL, NULL));
 	EXPECT_EQ(-EINVAL, mmio_shm_wait(NULL, 0, 0, NULL));
+}
+
+TEST_F(file, bind_and_peer_alive_are_enotty_no_kernel_can_tell)
+{
+	struct mmio_shm_endpoint ep = { .index = 0, .cookie = 1 };
+
+	EXPECT_EQ(-ENOTTY, mmio_shm_bind(self->shm, MMIO_SHM_ENDPOINT_ANY, &ep));
+	EXPECT_EQ(-ENOTTY, mmio_shm_bind(self->shm, 0, &ep));
+	EXPECT_EQ(-ENOTTY, mmio_shm_peer_alive(self->shm, &ep));
+	/* arguments are checked first */
+	EXPECT_EQ(-EINVAL, mmio_shm_bind(self->shm, 0, NULL));
+	EXPECT_EQ(-EINVAL, mmio_shm_bind(self->shm, -2, &ep));
+	EXPECT_EQ(-EINVAL, mmio_shm_bind(NULL, 0, &ep));
+	EXPECT_EQ(-EINVAL, mmio_shm_peer_alive(self->shm, NULL));
+	ep.cookie = 0;
+	EXPECT_EQ(-EINVAL, mmio_shm_peer_alive(self->shm, &ep));
 }
 
 TEST_HARNESS_MAIN

@@ -126,7 +126,7 @@ struct mmio_shm_wait_args {
 #define MMIO_SHM_MAX_ENDPOINTS	64
 
 /* MMIO_SHM_IOC_BIND flag: take the lowest free endpoint */
-#define MMIO_SHM_BIND_ANY	(1U << 0)
+#define MMIO_SHM_BIND_ANY	0x1U
 
 /**
  * struct mmio_shm_bind_args - argument of MMIO_SHM_IOC_BIND (since 1.1)
