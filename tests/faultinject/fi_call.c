@@ -19,6 +19,7 @@
  *              through kmod's insmod and rmmod, whose libraries take long
  *              to load in the debug guest
  *       open | mmap | read | write | info | resize BYTES | zero | notify | wait
+ *       | bind (BIND, then PEER and the doorbell after the file's release)
  *       use [DEVICE...]  no injection: open, map, write, read back
  *              through both, on DEVICE and on each one after "use"
  * Prints one line: "fi_call: OP nth=N injected=yes|no result=0|-ERRNO ...".
@@ -77,6 +78,7 @@ static struct mmio_shm_zero_args zero_arg;
 static struct mmio_shm_notify_args notify_arg;
 static struct mmio_shm_wait_args wait_arg;
 static struct mmio_shm_info_args info_arg;
+static struct mmio_shm_bind_args bind_arg;
 
 static void prepare_resize(uint64_t bytes)
 {
@@ -128,6 +130,31 @@ static void prepare_wait(uint64_t seq)
 static int do_wait(int fd)
 {
 	return ioctl(fd, MMIO_SHM_IOC_WAIT, &wait_arg);
+}
+
+static int do_bind(int fd)
+{
+	bind_arg = (struct mmio_shm_bind_args){
+		.size = sizeof(bind_arg),
+		.flags = MMIO_SHM_BIND_ANY,
+	};
+	return ioctl(fd, MMIO_SHM_IOC_BIND, &bind_arg);
+}
+
+/* the cookie of @endpoint (0: free), and the doorbell sequence */
+static int dev_peer(int fd, uint32_t endpoint, uint64_t *cookie,
+		    uint64_t *seq)
+{
+	struct mmio_shm_peer_args peer = {
+		.size = sizeof(peer),
+		.endpoint = endpoint,
+	};
+
+	if (ioctl(fd, MMIO_SHM_IOC_PEER, &peer))
+		return -1;
+	*cookie = peer.cookie;
+	*seq = peer.seq;
+	return 0;
 }
 
 /* ---- fail-nth ---- */
@@ -413,6 +440,29 @@ int main(int argc, char **argv)
 		disarm();
 		if (!ret && wait_arg.cur_seq <= seq)
 			check = "WAIT returned before the sequence moved";
+	} else if (!strcmp(op, "bind")) {
+		int fd2 = open(dev, O_RDWR | O_CLOEXEC);
+		uint64_t cookie;
+
+		if (fd2 < 0)
+			die_setup("open");
+		arm();
+		ret = do_bind(fd2);
+		err = errno;
+		disarm();
+		if (!ret) {
+			/* bound, and its release frees it and rings once */
+			if (dev_peer(fd, bind_arg.endpoint, &cookie, &seq) ||
+			    cookie != bind_arg.cookie)
+				check = "PEER does not see the binding";
+			close(fd2);
+			if (!check && (dev_peer(fd, bind_arg.endpoint,
+						&cookie, &seq2) ||
+				       cookie || seq2 != seq + 1))
+				check = "release left the endpoint bound or did not ring once";
+		} else {
+			close(fd2);
+		}
 	} else {
 		goto usage;
 	}
