@@ -22,7 +22,8 @@
 #define RW (MMIO_SHM_PROT_READ | MMIO_SHM_PROT_WRITE)
 /* a small ring, so that both sides often wait */
 #define RING_LEN (MMIO_SHM_RING_OVERHEAD + 4096)
-#define RECORDS 200000
+/* about 6 s each in a TCG guest; the debug kernel is several times slower */
+#define RECORDS 100000
 
 /* the consumer's block, as libmmio_shm.h lays it out */
 #define HEAD_BLOCK 256
@@ -154,12 +155,14 @@ static void consume(struct __test_metadata *_metadata, bool bind, uint64_t n)
 	side_close(&c);
 }
 
-TEST_F(dev, records_keep_order_and_bytes_on_the_device_with_futex_sleeps)
+TEST_F_TIMEOUT(dev, records_keep_order_and_bytes_on_the_device_with_futex_sleeps,
+	       300)
 {
 	consume(_metadata, false, RECORDS);
 }
 
-TEST_F(dev, records_keep_order_and_bytes_with_bound_sides_on_the_doorbell)
+TEST_F_TIMEOUT(dev, records_keep_order_and_bytes_with_bound_sides_on_the_doorbell,
+	       300)
 {
 	consume(_metadata, true, RECORDS);
 }
