@@ -12,6 +12,10 @@
  *    registered, and no node can be opened before the last one is, so
  *    /dev/mmio_shm* never appears half set up, and a load that fails
  *    part-way leaves no open file behind.
+ *  - With huge= other than never, the buffers' shmem files live on a tmpfs
+ *    mount of the module's own (buffer.c), mounted before the first buffer
+ *    is created and unmounted after the last is released, at unload or
+ *    when the load fails.
  *  - Every open file holds a reference on the module (through fops.owner).
  *  - Every VMA holds a reference on the device file it was mapped through
  *    (mmap.c), hence on the module, even after its fd is closed.
