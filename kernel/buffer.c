@@ -17,6 +17,13 @@
  * at creation (new shmem pages come zero-filled) and by marking the mapping
  * unevictable, so reclaim never swaps the buffer out.
  *
+ * With the module parameter huge= other than never, the shmem files live on
+ * a tmpfs mount of the driver's own, mounted with that huge= option, so the
+ * pages brought in at load are transparent huge pages where tmpfs would
+ * give them (the kernel's internal mount follows shmem_enabled in sysfs,
+ * never by default, and pages allocated without a VMA cannot ask for more).
+ * The mount lives from load to unload; every shmem file on it holds it too.
+ *
  * Every byte of every buffer is charged to one account, so the cap an
  * administrator sets (max_size) holds for all devices together, at load
  * and at every resize. Bringing pages in and zeroing them can take long
@@ -27,10 +34,12 @@
 #include <linux/fs.h>
 #include <linux/highmem.h>
 #include <linux/mm.h>
+#include <linux/mount.h>
 #include <linux/pagemap.h>
 #include <linux/sched/signal.h>
 #include <linux/spinlock.h>
 #include <linux/shmem_fs.h>
+#include <linux/string.h>
 
 #include "compat.h"
 #include "mmio_shm_drv.h"
@@ -40,6 +49,8 @@ static DEFINE_SPINLOCK(mmio_shm_charge_lock);	/* protects mmio_shm_charged */
 static size_t mmio_shm_charged;
 /* the most all buffers may hold together; set at load, before any buffer */
 static size_t mmio_shm_limit;
+/* the tmpfs mount with huge= that holds the buffers; NULL: the kernel's */
+static struct vfsmount *mmio_shm_huge_mnt;
 
 /**
  * mmio_shm_ram_limit() - the default and largest cap on all buffers together
@@ -63,6 +74,71 @@ size_t mmio_shm_ram_limit(void)
 void mmio_shm_set_limit(size_t limit)
 {
 	mmio_shm_limit = limit;
+}
+
+/**
+ * mmio_shm_buf_mount() - give the buffers a tmpfs mount with huge pages
+ * @huge: tmpfs's huge= value, "never", "always", "within_size" or "advise"
+ *
+ * Called once at load, before the first buffer is created. For "never"
+ * nothing is mounted and the buffers stay on the kernel's internal shmem
+ * mount, as without the parameter. Otherwise a private tmpfs is mounted
+ * (SB_KERNMOUNT: in no namespace, invisible to user space) with that option,
+ * as DRM drivers do for the shmem objects they want backed by huge pages.
+ * Undone by mmio_shm_buf_unmount().
+ *
+ * Return: 0, or a negative errno: -EINVAL when the kernel has no
+ * transparent huge pages (tmpfs refuses the option), -ENODEV without tmpfs.
+ */
+int mmio_shm_buf_mount(const char *huge)
+{
+	struct file_system_type *type;
+	struct vfsmount *mnt;
+	/* tmpfs parses the options in place, so they must be writable */
+	char opts[32];
+
+	if (!strcmp(huge, "never"))
+		return 0;
+	if (snprintf(opts, sizeof(opts), "huge=%s", huge) >= sizeof(opts))
+		return -EINVAL;
+	/*
+	 * tmpfs is built in (its owner is NULL), so get_fs_type() takes no
+	 * module reference, and there is none to drop: put_filesystem() is
+	 * not exported to modules.
+	 */
+	type = get_fs_type("tmpfs");
+	if (!type)
+		return -ENODEV;
+	mnt = vfs_kern_mount(type, SB_KERNMOUNT, type->name, opts);
+	if (IS_ERR(mnt))
+		return PTR_ERR(mnt);
+	mmio_shm_huge_mnt = mnt;
+	return 0;
+}
+
+/**
+ * mmio_shm_buf_unmount() - drop the mount of mmio_shm_buf_mount()
+ *
+ * Called at unload and on every failed load, after the last buffer was
+ * released. A shmem file whose last fput() is still queued holds the mount
+ * itself, so the superblock goes with the last of them.
+ */
+void mmio_shm_buf_unmount(void)
+{
+	if (!mmio_shm_huge_mnt)
+		return;
+	kern_unmount(mmio_shm_huge_mnt);
+	mmio_shm_huge_mnt = NULL;
+}
+
+/**
+ * mmio_shm_buf_huge() - whether the buffers live on the huge= mount
+ *
+ * Return: true when the module was loaded with huge= other than never.
+ */
+bool mmio_shm_buf_huge(void)
+{
+	return mmio_shm_huge_mnt;
 }
 
 /* Charge @bytes to the account; -ENOMEM when that would pass the cap. */
@@ -158,7 +234,7 @@ int mmio_shm_buf_init(struct mmio_shm_buf *buf, const char *name, size_t size)
 	if (ret)
 		return ret;
 
-	file = mmio_shm_shmem_setup(name, size);
+	file = mmio_shm_shmem_setup(mmio_shm_huge_mnt, name, size);
 	if (IS_ERR(file)) {
 		ret = PTR_ERR(file);
 		goto err_uncharge;

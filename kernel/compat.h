@@ -16,6 +16,9 @@
 #include <linux/lockdep.h>
 #include <linux/mm.h>
 #include <linux/mmap_lock.h>
+#include <linux/mount.h>
+#include <linux/sched.h>
+#include <linux/sched/mm.h>
 #include <linux/shmem_fs.h>
 #include <linux/splice.h>
 #include <linux/version.h>
@@ -49,15 +52,42 @@ static inline void vma_set_file(struct vm_area_struct *vma, struct file *file)
 /*
  * A kernel-internal shmem file charged page by page as pages are allocated
  * (VM_NORESERVE, as memfd_create() does), so its size can change without
- * shmem re-accounting the whole file. 7.0 made the flags a vma_flags_t
- * bitmap, where VM_NORESERVE is VMA_NORESERVE_BIT.
+ * shmem re-accounting the whole file. With @mnt, on that tmpfs mount (the
+ * driver's own, mounted with huge=); without, on the kernel's internal
+ * one, which a module cannot name. 7.0 made the flags of both calls a
+ * vma_flags_t bitmap, where VM_NORESERVE is VMA_NORESERVE_BIT.
  */
-static inline struct file *mmio_shm_shmem_setup(const char *name, loff_t size)
+static inline struct file *mmio_shm_shmem_setup(struct vfsmount *mnt,
+						const char *name, loff_t size)
 {
 #if KERNEL_VERSION(7, 0, 0) > LINUX_VERSION_CODE
-	return shmem_file_setup(name, size, VM_NORESERVE);
+	unsigned long flags = VM_NORESERVE;
 #else
-	return shmem_file_setup(name, size, mk_vma_flags(VMA_NORESERVE_BIT));
+	vma_flags_t flags = mk_vma_flags(VMA_NORESERVE_BIT);
+#endif
+
+	if (mnt)
+		return shmem_file_setup_with_mnt(mnt, name, size, flags);
+	return shmem_file_setup(name, size, flags);
+}
+
+/*
+ * The address mmap(2) picks for a file without .get_unmapped_area: the
+ * mm's own allocator, bottom-up or top-down. 6.10 replaced the
+ * mm->get_unmapped_area pointer with mm_get_unmapped_area(); 6.19 dropped
+ * its mm argument (it always searched current->mm).
+ */
+static inline unsigned long
+mmio_shm_mm_get_unmapped_area(struct file *file, unsigned long addr,
+			      unsigned long len, unsigned long pgoff,
+			      unsigned long flags)
+{
+#if KERNEL_VERSION(6, 10, 0) > LINUX_VERSION_CODE
+	return current->mm->get_unmapped_area(file, addr, len, pgoff, flags);
+#elif KERNEL_VERSION(6, 19, 0) > LINUX_VERSION_CODE
+	return mm_get_unmapped_area(current->mm, file, addr, len, pgoff, flags);
+#else
+	return mm_get_unmapped_area(file, addr, len, pgoff, flags);
 #endif
 }
 

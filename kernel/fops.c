@@ -331,6 +331,7 @@ const struct file_operations mmio_shm_fops = {
 	.splice_read	= mmio_shm_splice_read,
 	.splice_write	= iter_file_splice_write,
 	.mmap		= mmio_shm_fop_mmap,
+	.get_unmapped_area = mmio_shm_fop_get_unmapped_area,
 	.poll		= mmio_shm_fop_poll,
 	.unlocked_ioctl	= mmio_shm_fop_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,

@@ -12,6 +12,10 @@
  *    registered, and no node can be opened before the last one is, so
  *    /dev/mmio_shm* never appears half set up, and a load that fails
  *    part-way leaves no open file behind.
+ *  - With huge= other than never, the buffers' shmem files live on a tmpfs
+ *    mount of the module's own (buffer.c), mounted before the first buffer
+ *    is created and unmounted after the last is released, at unload or
+ *    when the load fails.
  *  - Every open file holds a reference on the module (through fops.owner).
  *  - Every VMA holds a reference on the device file it was mapped through
  *    (mmap.c), hence on the module, even after its fd is closed.
@@ -95,6 +99,44 @@ static ushort mode = 0600;
 module_param(mode, ushort, 0444);
 MODULE_PARM_DESC(mode,
 		 "Permission bits of the device nodes on devtmpfs, udev rules may override (default: 0600)");
+
+/*
+ * huge takes tmpfs's huge= values (Documentation/filesystems/tmpfs.rst);
+ * an index into this table. tmpfs's "deny" and "force" exist only for the
+ * sysfs knob shmem_enabled, never as a mount option.
+ */
+static const char * const mmio_shm_huge_names[] = {
+	"never", "always", "within_size", "advise",
+};
+
+static int mmio_shm_param_set_huge(const char *val,
+				   const struct kernel_param *kp)
+{
+	/* sysfs_match_string() accepts one trailing newline, as sysfs does */
+	int i = sysfs_match_string(mmio_shm_huge_names, val);
+
+	if (i < 0)
+		return -EINVAL;
+	*(unsigned int *)kp->arg = i;
+	return 0;
+}
+
+static int mmio_shm_param_get_huge(char *buffer,
+				   const struct kernel_param *kp)
+{
+	return scnprintf(buffer, PAGE_SIZE, "%s\n",
+			 mmio_shm_huge_names[*(unsigned int *)kp->arg]);
+}
+
+static const struct kernel_param_ops mmio_shm_param_huge_ops = {
+	.set = mmio_shm_param_set_huge,
+	.get = mmio_shm_param_get_huge,
+};
+
+static unsigned int huge;
+module_param_cb(huge, &mmio_shm_param_huge_ops, &huge, 0444);
+MODULE_PARM_DESC(huge,
+		 "Transparent huge pages for the buffers, as tmpfs's huge= option: never, always, within_size or advise (default: never)");
 
 static struct mmio_shm_dev *mmio_shm_devs;
 /* 1 once every node is registered; read by open() under misc's lock */
@@ -263,9 +305,18 @@ static int __init mmio_shm_init(void)
 	if (ret)
 		return ret;
 
+	ret = mmio_shm_buf_mount(mmio_shm_huge_names[huge]);
+	if (ret) {
+		pr_err("huge=%s: cannot mount tmpfs with it: %d\n",
+		       mmio_shm_huge_names[huge], ret);
+		return ret;
+	}
+
 	mmio_shm_devs = kcalloc(devices, sizeof(*mmio_shm_devs), GFP_KERNEL);
-	if (!mmio_shm_devs)
-		return -ENOMEM;
+	if (!mmio_shm_devs) {
+		ret = -ENOMEM;
+		goto err_unmount;
+	}
 
 	for (i = 0; i < devices; i++) {
 		ret = mmio_shm_dev_setup(&mmio_shm_devs[i], i, bytes);
@@ -293,6 +344,8 @@ err_teardown_devs:
 	while (i--)
 		mmio_shm_dev_teardown(&mmio_shm_devs[i]);
 	kfree(mmio_shm_devs);
+err_unmount:
+	mmio_shm_buf_unmount();
 	return ret;
 }
 module_init(mmio_shm_init);
@@ -306,6 +359,7 @@ static void __exit mmio_shm_exit(void)
 		mmio_shm_dev_teardown(&mmio_shm_devs[i]);
 	}
 	kfree(mmio_shm_devs);
+	mmio_shm_buf_unmount();
 }
 module_exit(mmio_shm_exit);
 

@@ -152,3 +152,37 @@ out_unlock:
 	mutex_unlock(&dev->lock);
 	return ret;
 }
+
+/**
+ * mmio_shm_fop_get_unmapped_area() - pick the address of a new mapping
+ * @file:  the device file about to be mapped
+ * @addr:  the caller's hint, or the address for MAP_FIXED
+ * @len:   length of the mapping
+ * @pgoff: page offset into the buffer
+ * @flags: mmap(2) flags
+ *
+ * Called by mmap(2) before mmio_shm_fop_mmap(), and in place of the mm's
+ * own allocator. With huge= other than never it asks the buffer's shmem
+ * file, as SysV shm does for its segments: tmpfs places a mapping of 2 MiB
+ * or more so that its address and @pgoff agree modulo 2 MiB, the condition
+ * for a huge folio to be mapped with one PMD entry instead of 512 PTEs.
+ * With huge=never it returns what mmap(2) picks for any file without this
+ * hook, so the default mapping is placed as it always was.
+ *
+ * Return: the address, or a negative errno cast to unsigned long.
+ */
+unsigned long mmio_shm_fop_get_unmapped_area(struct file *file,
+					     unsigned long addr,
+					     unsigned long len,
+					     unsigned long pgoff,
+					     unsigned long flags)
+{
+	struct mmio_shm_file *mf = file->private_data;
+	struct file *shmem = mf->dev->buf.file;
+
+	if (!mmio_shm_buf_huge() || !shmem->f_op->get_unmapped_area)
+		return mmio_shm_mm_get_unmapped_area(file, addr, len, pgoff,
+						     flags);
+	/* device and shmem file agree on offsets: the buffer starts at 0 */
+	return shmem->f_op->get_unmapped_area(shmem, addr, len, pgoff, flags);
+}

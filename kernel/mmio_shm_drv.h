@@ -120,6 +120,9 @@ bool mmio_shm_nodes_ready(void);
 
 /* buffer.c */
 void mmio_shm_set_limit(size_t limit);
+int mmio_shm_buf_mount(const char *huge);
+void mmio_shm_buf_unmount(void);
+bool mmio_shm_buf_huge(void);
 size_t mmio_shm_ram_limit(void);
 int mmio_shm_buf_init(struct mmio_shm_buf *buf, const char *name, size_t size);
 void mmio_shm_buf_release(struct mmio_shm_buf *buf);
@@ -128,6 +131,11 @@ int mmio_shm_buf_zero(struct mmio_shm_dev *dev, u64 offset, u64 length);
 
 /* mmap.c */
 int mmio_shm_fop_mmap(struct file *file, struct vm_area_struct *vma);
+unsigned long mmio_shm_fop_get_unmapped_area(struct file *file,
+					     unsigned long addr,
+					     unsigned long len,
+					     unsigned long pgoff,
+					     unsigned long flags);
 
 /* doorbell.c */
 void mmio_shm_doorbell_init(struct mmio_shm_dev *dev);

@@ -1,0 +1,95 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Where: guest
+#
+# Description: the device keeps its promises with huge pages. Reloads the
+# module with huge=within_size (MMIO_SHM_HUGE= picks another value), checks
+# that the buffer's pages are huge from load on, then runs the selftests of
+# the device's semantics again through run-suite.sh: mmap, read/write,
+# ioctls, futexes, sharing, get_user_pages, the doorbell. Their results are
+# this test's cases, named with a _huge suffix. Last it loads the module
+# again with its defaults, as every test leaves it. module_test (it reloads
+# the module itself), sysfs_test, lib_test and huge_test are left out, to
+# keep the run short under TCG.
+#
+# Needs MMIO_SHM_KO, the module (run-suite.sh sets it; a relative path is
+# taken from the checkout). Without it, or without transparent huge pages
+# in the kernel, every case skips.
+
+. "$(dirname "$0")/tap.sh"
+
+KO=${MMIO_SHM_KO:-}
+case $KO in [!/]*) KO=$TOP/$KO ;; esac
+HUGE=${MMIO_SHM_HUGE:-within_size}
+TESTS="mmap_test rw_test ioctl_test futex_test share_test gup_test doorbell_test"
+# the cases: the load, one per program, run-suite.sh's kernel log check
+NCASES=$(($(echo "$TESTS" | wc -w) + 2))
+
+skip_all() {
+	local t
+
+	plan "$NCASES"
+	skip_case "loaded_with_huge_${HUGE}_and_huge_pages" "$1"
+	for t in $TESTS; do
+		skip_case "${t}_huge" "$1"
+	done
+	skip_case "kernel_log_clean_huge" "$1"
+	tap_exit
+}
+
+[ -f "$KO" ] || skip_all "no module '${MMIO_SHM_KO:-}' (MMIO_SHM_KO)"
+[ -d /sys/kernel/mm/transparent_hugepage ] ||
+	skip_all "no transparent huge pages in this kernel"
+
+swapped=0
+# at exit: back to what every other test expects, the module's defaults
+cleanup() {
+	[ "$swapped" -eq 1 ] || return
+	if ! rmmod mmio_shm || ! insmod "$KO"; then
+		echo "Bail out! cannot load $KO again"
+	fi
+}
+
+plan "$NCASES"
+rmmod mmio_shm 2>/dev/null
+swapped=1
+if ! insmod "$KO" "huge=$HUGE"; then
+	echo "Bail out! insmod $KO huge=$HUGE failed"
+	exit 1
+fi
+
+# the parameter took, and the whole buffer was brought in as huge pages
+loaded_with_huge_pages() {
+	local size huge_kb
+
+	expect_eq "$HUGE" "$(cat /sys/module/mmio_shm/parameters/huge)" "huge="
+	size=$(cat /sys/class/misc/mmio_shm/size)
+	huge_kb=$(sed -n 's/^ShmemHugePages: *\([0-9]*\) kB$/\1/p' /proc/meminfo)
+	log "buffer $size bytes, ShmemHugePages $huge_kb kB"
+	[ "$((huge_kb * 1024))" -ge "$size" ] ||
+		fail "ShmemHugePages $huge_kb kB: less than the buffer, $size bytes"
+}
+run_case "loaded_with_huge_${HUGE}_and_huge_pages" loaded_with_huge_pages
+
+progs=""
+for t in $TESTS; do
+	progs="$progs $BUILD/tests/$t"
+done
+# run-suite.sh's own lines, without its header, numbered after our first
+# case and named with a _huge suffix
+start=$(date +%s)
+# shellcheck disable=SC2086
+"$TOP/tests/runner/run-suite.sh" --loaded $progs | awk '
+/^TAP version/ || /^1\.\./ { next }
+/^(not )?ok [0-9]+ / {
+	i = $1 == "not" ? 3 : 2
+	$i = $i + 1
+	sub(/ selftests: mmio_shm: /, " ")
+	sub(/ kernel_log_has_no_bug_warning_or_oops/, " kernel_log_clean")
+	$(i + 1) = $(i + 1) "_huge"
+}
+{ print }'
+rc=${PIPESTATUS[0]}
+echo "# the suite with huge=$HUGE took $(($(date +%s) - start)) s"
+[ "$rc" -eq 0 ] || _tap_failed=1
+tap_exit
