@@ -20,6 +20,11 @@
 # group is left when timeout returns gets SIGKILL, so no QEMU of this run
 # outlives it; tests/shell/vm-timeout.sh proves that.
 #
+# COMMAND reaches the guest as a script in BUILD_DIR, not on the kernel
+# command line, where virtme-ng puts --exec: the list of tests make
+# check-debug runs (about 1,050 bytes) made the debug kernel's command
+# line too long, and the guest died at once (status 255) without a word.
+#
 # Usage: [VM_APPEND=...] tests/runner/vm.sh VMLINUZ TIMEOUT BUILD_DIR COMMAND
 #        (COMMAND empty: an interactive shell, without a timeout;
 #        VM_APPEND: more kernel command line)
@@ -52,14 +57,18 @@ fi
 # QEMU reopens our stdout and stderr by path, truncating a log file they
 # may point to; pipes keep what was already written there.
 start=$SECONDS
-setsid timeout -s TERM -k 10 "$TIMEOUT" "$VNG" "${args[@]}" --exec "$CMD" \
+script=$(mktemp "$BUILD/vm-cmd.XXXXXX") || exit 1
+printf '%s\n' "$CMD" >"$script"
+setsid timeout -s TERM -k 10 "$TIMEOUT" "$VNG" "${args[@]}" \
+	--exec "bash $script" \
 	</dev/null > >(cat) 2> >(cat >&2) &
 vm=$!
-trap 'kill -TERM -- "-$vm" 2>/dev/null; sleep 2; kill -KILL -- "-$vm" 2>/dev/null; exit 130' INT TERM
+trap 'kill -TERM -- "-$vm" 2>/dev/null; sleep 2; kill -KILL -- "-$vm" 2>/dev/null; rm -f "$script"; exit 130' INT TERM
 
 wait "$vm"
 rc=$?
 kill -KILL -- "-$vm" 2>/dev/null
+rm -f "$script"
 # 124: the guest got SIGTERM in time; 137: timeout itself went with the
 # SIGKILL it sent to its group (a guest command of its own may exit 137)
 if [ "$rc" -eq 124 ] || { [ "$rc" -eq 137 ] && [ $((SECONDS - start)) -ge "$TIMEOUT" ]; }; then
