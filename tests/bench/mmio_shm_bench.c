@@ -233,13 +233,32 @@ static struct ctl *ctl_new(void)
 	return c == MAP_FAILED ? NULL : c;
 }
 
-/* forks; the child dies with the parent and runs @fn, then exits */
+/*
+ * Puts the calling process on CPU @cpu, when there is more than one: the
+ * two sides of a transfer or ping-pong then never share a CPU, which a
+ * spinning side cannot afford (it would spin through the other's time
+ * slice).
+ */
+static void pin_cpu(int cpu)
+{
+	cpu_set_t set;
+
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		return;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
+/* forks; the child, on CPU 1, dies with the parent */
 static pid_t fork_child(void)
 {
 	pid_t pid = fork();
 
-	if (pid == 0)
+	if (pid == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		pin_cpu(1);
+	}
 	return pid;
 }
 
@@ -434,9 +453,10 @@ static void bench_stream(const struct bench *b)
 
 		if ((t == 0 && !b->dev) || (t == 1 && b->target_only))
 			continue;
-		if (t == 0)
-			ret = (int)sysret(fd = dup(mmio_shm_get_fd(b->dev)));
-		else
+		if (t == 0) {
+			fd = dup(mmio_shm_get_fd(b->dev));
+			ret = fd < 0 ? -errno : 0;
+		} else
 			ret = tmpfs_file(b, b->stream_size, &fd);
 		/* every page in before the first run, as the device's are */
 		if (!ret)
@@ -1103,6 +1123,8 @@ int main(int argc, char **argv)
 	}
 	if (!b.label)
 		b.label = b.dev ? "device" : "memfd";
+	/* this process produces and pings on CPU 0, its children run on 1 */
+	pin_cpu(0);
 
 	if (b.parts & PART_MAP)
 		bench_map(&b);
