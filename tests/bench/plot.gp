@@ -4,12 +4,12 @@
 # writes next to it (run from that directory). Host figures solid, guest
 # (QEMU TCG) figures dashed or hatched: compare within one place only.
 
-set terminal pngcairo size 1400,1000 font ",10"
+set terminal pngcairo size 1400,1000 font ",10" noenhanced
 set output "results.png"
 set datafile missing "-"
 set key top left
 set grid ytics
-set multiplot layout 2,2 title "mmio\\_shm benchmarks: host native (solid) vs QEMU TCG guest (dashed, hatched)"
+set multiplot layout 2,2 title "mmio_shm benchmarks: host native (solid) vs QEMU TCG guest (dashed, hatched)"
 
 # throughput: MB/s against the message size
 set title "Cross-process throughput (MB/s, higher is better)"
@@ -40,7 +40,7 @@ set logscale y
 plot "pingpong.dat" using 2:xtic(1) fs solid 0.7 lc 1 title "host", \
      "" using 3 fs pattern 4 lc 2 title "guest"
 
-set title "Map + first touch (ns per 4 KiB page, lower is better)"
+set title "Map + first write touch (ns per 4 KiB page, lower is better)"
 set ylabel "ns/page"
 plot "map.dat" using 2:xtic(1) fs solid 0.7 lc 1 title "host", \
      "" using 3 fs pattern 4 lc 2 title "guest"
