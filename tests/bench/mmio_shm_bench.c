@@ -27,7 +27,7 @@
  *              and memcpy of the same sizes by one thread, the ceiling.
  *              MB/s and msgs/s.
  *   pingpong   one-way latency (the median round trip / 2) between two
- *              processes:
+ *              processes, on one CPU (1cpu) and on two (2cpu):
  *              spinning on a shared word, spinning on the ring (recv with
  *              timeout 0), FUTEX_WAIT/WAKE on a word of the buffer, the
  *              ring's blocking recv (spin, then futex), the doorbell
@@ -236,12 +236,15 @@ static struct ctl *ctl_new(void)
 
 /*
  * Puts the calling process on CPU @cpu (-1: on every CPU again), when there
- * is more than one. The spinning ping-pongs pin their two sides to two
- * CPUs: a spinning side that shares a CPU with its peer spins through the
- * peer's time slice. Nothing else is pinned: a side that sleeps is woken
- * where the scheduler likes, as in any program; pinned, it would wait for
- * its own idle CPU to come out of halt, which in a VM costs tens of
- * microseconds (measured here: 62 us instead of 7-10 us a wake-up).
+ * is more than one. The ping-pongs pin their two sides, to one CPU (1cpu)
+ * or to two (2cpu), because where the scheduler puts a woken side decides
+ * most of a wake-up's cost in a VM: on the waker's CPU it is a context
+ * switch; on another, idle CPU it is an IPI and that vCPU coming out of
+ * halt, tens of microseconds natively here (62 us instead of 7-10 us) and
+ * up to milliseconds for a TCG guest on a busy host. Unpinned, each run
+ * measured whichever the scheduler happened to pick. The spinning pairs
+ * run on two CPUs only: on one, a spinning side spins through its peer's
+ * time slice. Throughput runs are not pinned.
  */
 static void pin_cpu(int cpu)
 {
@@ -887,14 +890,14 @@ static int cmp_u32(const void *a, const void *b)
  * descheduled vCPU thread of the guest) stretches by milliseconds do not
  * make the figure; a mean would be theirs.
  */
-static int pp_once(const struct bench *b, enum pp_kind kind, struct mmio_shm *shm,
-		   void *mem, struct ctl *c, uint32_t *rt, double *nsp)
+static int pp_once(const struct bench *b, enum pp_kind kind, int cpus,
+		   struct mmio_shm *shm, void *mem, struct ctl *c, uint32_t *rt,
+		   double *nsp)
 {
 	struct pp_side s = { .kind = kind, .shm = shm, .txfd = -1, .rxfd = -1,
 			     .c = c, .word = mem };
 	int p2c[2] = { -1, -1 }, c2p[2] = { -1, -1 }, ret = 0, v;
 	uint64_t t0, t, end, rounds = 0;
-	bool spin;
 	pid_t pid;
 
 	memset(c, 0, sizeof(*c));
@@ -929,9 +932,8 @@ static int pp_once(const struct bench *b, enum pp_kind kind, struct mmio_shm *sh
 	}
 	if (ret)
 		goto out;
-	spin = kind == PP_SPIN_WORD || kind == PP_SPIN_RING;
-	pin_cpu(spin ? 0 : -1);
-	pid = fork_child(spin ? 1 : -1);
+	pin_cpu(0);
+	pid = fork_child(cpus == 2 ? 1 : 0);
 	if (pid < 0) {
 		ret = -errno;
 		goto out;
@@ -994,9 +996,10 @@ static void bench_pingpong(const struct bench *b)
 	double v[MAX_REPS];
 	uint32_t *rt = malloc(PP_MAX_ROUNDS * sizeof(*rt));
 	struct ctl *c;
+	char variant[64];
 	void *mem;
 	bool own;
-	int kind, r, ret;
+	int kind, cpus, r, ret;
 
 	c = ctl_new();
 	ret = c && rt ? target_get(b, len, &shm, &own) : -ENOMEM;
@@ -1012,17 +1015,23 @@ static void bench_pingpong(const struct bench *b)
 	}
 	for (kind = PP_SPIN_WORD; kind <= PP_EVENTFD; kind++) {
 		bool target = kind != PP_PIPE && kind != PP_EVENTFD;
+		bool spin = kind == PP_SPIN_WORD || kind == PP_SPIN_RING;
 
 		if (kind == PP_DOORBELL && !b->dev)
 			continue;
 		if (!target && b->target_only)
 			continue;
-		for (r = 0, ret = 0; r < b->reps && !ret; r++)
-			ret = pp_once(b, kind, shm, mem, c, rt, &v[r]);
-		if (ret)
-			warn_err(b, names[kind], ret);
-		else
-			emit(b, "pingpong", names[kind], 4, "ns", v, b->reps);
+		/* a spinning pair on one CPU would only measure time slices */
+		for (cpus = spin ? 2 : 1; cpus <= 2; cpus++) {
+			snprintf(variant, sizeof(variant), "%s/%dcpu",
+				 names[kind], cpus);
+			for (r = 0, ret = 0; r < b->reps && !ret; r++)
+				ret = pp_once(b, kind, cpus, shm, mem, c, rt, &v[r]);
+			if (ret)
+				warn_err(b, variant, ret);
+			else
+				emit(b, "pingpong", variant, 4, "ns", v, b->reps);
+		}
 	}
 	mmio_shm_unmap(shm, mem, len);
 out_put:
