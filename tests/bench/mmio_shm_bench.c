@@ -21,7 +21,8 @@
  *              page). ns per 4 KiB page; munmap is not counted.
  *   stream     pread()/pwrite() of the whole buffer in 4 KiB and 1 MiB
  *              chunks: device vs a tmpfs file (pages already in). MB/s.
- *   throughput one producer and one consumer process: the ring
+ *   throughput one producer and one consumer process, on one CPU (1cpu)
+ *              and on two (2cpu): the ring
  *              (send/recv: one copy in, one copy out, as a pipe makes)
  *              vs a pipe and a unix stream socket (default buffer sizes),
  *              and memcpy of the same sizes by one thread, the ceiling.
@@ -236,15 +237,17 @@ static struct ctl *ctl_new(void)
 
 /*
  * Puts the calling process on CPU @cpu (-1: on every CPU again), when there
- * is more than one. The ping-pongs pin their two sides, to one CPU (1cpu)
- * or to two (2cpu), because where the scheduler puts a woken side decides
- * most of a wake-up's cost in a VM: on the waker's CPU it is a context
- * switch; on another, idle CPU it is an IPI and that vCPU coming out of
- * halt, tens of microseconds natively here (62 us instead of 7-10 us) and
- * up to milliseconds for a TCG guest on a busy host. Unpinned, each run
- * measured whichever the scheduler happened to pick. The spinning pairs
- * run on two CPUs only: on one, a spinning side spins through its peer's
- * time slice. Throughput runs are not pinned.
+ * is more than one. Transfers and ping-pongs pin their two sides, to one
+ * CPU (1cpu) or to two (2cpu), because where the scheduler puts them
+ * decides most of the figure. On one CPU a producer fills the ring (or a
+ * pipe) before the consumer runs, and a wake-up is a context switch; on
+ * two, every message moves between caches, and waking a side that sleeps
+ * is an IPI to an idle CPU, which in a VM costs tens of microseconds
+ * (62 us instead of 7-10 us natively here) and up to milliseconds for a
+ * TCG guest on a busy host. Unpinned, each run measured whichever the
+ * scheduler happened to pick (a ring's 64 B messages: 2.9 to 23 million
+ * a second from one run to the next). The spinning ping-pongs run on two
+ * CPUs only: on one, a spinning side spins through its peer's slice.
  */
 static void pin_cpu(int cpu)
 {
@@ -566,11 +569,11 @@ static void xfer_consume(enum xfer kind, void *mem, size_t len, int fd,
 /*
  * One run: a child consumes, this process produces @size-byte messages
  * for b->run_ns, then ends the stream; MB/s from the first send to the
- * consumer's last receive.
+ * consumer's last receive. Both on CPU 0 (@cpus 1), or on CPUs 0 and 1.
  */
-static int xfer_once(const struct bench *b, enum xfer kind, void *mem,
-		     size_t len, size_t size, char *src, struct ctl *c,
-		     double *mbsp)
+static int xfer_once(const struct bench *b, enum xfer kind, int cpus,
+		     void *mem, size_t len, size_t size, char *src,
+		     struct ctl *c, double *mbsp)
 {
 	struct mmio_shm_ring *ring = NULL;
 	uint64_t t0, end, n = 0;
@@ -588,7 +591,8 @@ static int xfer_once(const struct bench *b, enum xfer kind, void *mem,
 					     0, fds));
 	if (ret)
 		return ret;
-	pid = fork_child(-1);
+	pin_cpu(0);
+	pid = fork_child(cpus == 2 ? 1 : 0);
 	if (pid < 0) {
 		ret = -errno;
 		goto out;
@@ -623,9 +627,11 @@ static int xfer_once(const struct bench *b, enum xfer kind, void *mem,
 		kill(pid, SIGKILL), reap(pid, c);
 	if (!ret)
 		*mbsp = (double)c->bytes * 1e3 / (double)(c->t_end - t0);
+	pin_cpu(-1);
 	mmio_shm_ring_detach(ring);
 	return ret;
 out:
+	pin_cpu(-1);
 	if (kind != XFER_RING) {
 		close(fds[0]);
 		close(fds[1]);
@@ -673,7 +679,7 @@ static void bench_throughput(const struct bench *b)
 	char *src, *area = NULL, variant[64];
 	void *mem;
 	bool own;
-	int kind, s, r, ret;
+	int kind, cpus, s, r, ret;
 
 	src = malloc(MiB);
 	c = ctl_new();
@@ -698,16 +704,24 @@ static void bench_throughput(const struct bench *b)
 	memset(area, 0, b->ring_data);
 	for (s = 0; s < (int)(sizeof(sizes) / sizeof(sizes[0])); s++) {
 		for (kind = XFER_RING; kind <= XFER_MEMCPY; kind++) {
+		for (cpus = 1; cpus <= 2; cpus++) {
 			if (kind != XFER_RING && b->target_only)
 				continue;
-			snprintf(variant, sizeof(variant), "%s", names[kind]);
+			/* one thread: no placement */
+			if (kind == XFER_MEMCPY && cpus == 2)
+				continue;
+			if (kind == XFER_MEMCPY)
+				snprintf(variant, sizeof(variant), "%s", names[kind]);
+			else
+				snprintf(variant, sizeof(variant), "%s/%dcpu",
+					 names[kind], cpus);
 			for (r = 0, ret = 0; r < b->reps && !ret; r++) {
 				if (kind == XFER_MEMCPY)
 					ret = memcpy_once(b, area, b->ring_data,
 							  sizes[s], src, &v[r]);
 				else
-					ret = xfer_once(b, kind, mem, len, sizes[s],
-							src, c, &v[r]);
+					ret = xfer_once(b, kind, cpus, mem, len,
+							sizes[s], src, c, &v[r]);
 				m[r] = v[r] * 1e6 / (double)sizes[s];
 			}
 			if (ret) {
@@ -716,6 +730,7 @@ static void bench_throughput(const struct bench *b)
 			}
 			emit(b, "throughput", variant, sizes[s], "MB/s", v, b->reps);
 			emit(b, "throughput", variant, sizes[s], "msgs/s", m, b->reps);
+		}
 		}
 	}
 	mmio_shm_unmap(shm, mem, len);

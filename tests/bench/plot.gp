@@ -7,7 +7,7 @@
 set terminal pngcairo size 1400,1000 font ",10" noenhanced
 set output "results.png"
 set datafile missing "-"
-set key top left
+set key top left font ",8"
 set grid ytics
 set multiplot layout 2,2 title "mmio_shm benchmarks: host native (solid) vs QEMU TCG guest (dashed, hatched)"
 
@@ -17,14 +17,16 @@ set logscale xy
 set xlabel "message size (bytes)"
 set ylabel "MB/s"
 set format x "%.0s%cB"
-plot "throughput.dat" using 1:2 with linespoints lw 2 lc 1 title "ring (host)", \
-     "" using 1:3 with linespoints lw 2 lc 2 title "pipe (host)", \
-     "" using 1:4 with linespoints lw 2 lc 3 title "unix (host)", \
-     "" using 1:5 with linespoints lw 2 lc 4 title "memcpy (host)", \
-     "" using 1:6 with linespoints lw 2 dt 2 lc 1 title "ring (guest)", \
-     "" using 1:7 with linespoints lw 2 dt 2 lc 2 title "pipe (guest)", \
-     "" using 1:8 with linespoints lw 2 dt 2 lc 3 title "unix (guest)", \
-     "" using 1:9 with linespoints lw 2 dt 2 lc 4 title "memcpy (guest)"
+plot "throughput.dat" using 1:2 with linespoints lw 2 lc 1 dt 3 title "ring, 1 CPU (host)", \
+     "" using 1:3 with linespoints lw 2 lc 1 title "ring, 2 CPUs (host)", \
+     "" using 1:4 with linespoints lw 2 lc 2 title "pipe, 2 CPUs (host)", \
+     "" using 1:5 with linespoints lw 2 lc 3 title "unix, 2 CPUs (host)", \
+     "" using 1:6 with linespoints lw 2 lc 4 title "memcpy (host)", \
+     "" using 1:7 with points pt 6 lc 1 title "ring, 1 CPU (guest)", \
+     "" using 1:8 with linespoints lw 2 dt 2 lc 1 title "ring, 2 CPUs (guest)", \
+     "" using 1:9 with linespoints lw 2 dt 2 lc 2 title "pipe, 2 CPUs (guest)", \
+     "" using 1:10 with linespoints lw 2 dt 2 lc 3 title "unix, 2 CPUs (guest)", \
+     "" using 1:11 with linespoints lw 2 dt 2 lc 4 title "memcpy (guest)"
 unset logscale x
 unset format x
 
