@@ -60,6 +60,14 @@ class Results:
         spread = (hi - lo) / med * 100 if med else 0
         return "%s ±%.0f%%" % (num(med), spread / 2)
 
+    def spread(self, where, bench, variant, size, unit):
+        """half the spread (max - min) of a figure, in percent of its median"""
+        med = self.get(where, bench, variant, size, unit)
+        if not med:
+            return 0
+        return (self.get(where, bench, variant, size, unit, "max") -
+                self.get(where, bench, variant, size, unit, "min")) / med * 50
+
     def keys(self, bench, unit=None):
         return [k for k in self.order if k[0] == bench and (unit is None or k[3] == unit)]
 
@@ -92,41 +100,46 @@ def table(res, bench, unit, ref_of, ref_label, note_unit):
 
 
 def goals(res):
-    """(goal, where, measured ratio, target, 'ge'|'le', why-not-run)"""
+    """(goal, where, measured ratio, target, 'ge'|'le', spread of its inputs)"""
     out = []
+    spreads = []
+
+    def ratio(a, b):
+        """the module's ratio of two (where, bench, variant, size, unit) keys"""
+        spreads.append(max(res.spread(*a), res.spread(*b)))
+        return globals()["ratio"](res.get(*a), res.get(*b))
     for w in PLACES:
         for cpus in ("1cpu", "2cpu"):
             on = " (%s CPU%s)" % (cpus[0], "s" if cpus[0] != "1" else "")
-            ring64k = res.get(w, "throughput", "ring/" + cpus, 64 * KIB, "MB/s")
+            ring64k = (w, "throughput", "ring/" + cpus, 64 * KIB, "MB/s")
             out.append(("ring 64 KiB >= 70% of memcpy 64 KiB (MB/s)" + on, w,
-                        ratio(ring64k, res.get(w, "throughput", "memcpy", 64 * KIB, "MB/s")),
+                        ratio(ring64k, (w, "throughput", "memcpy", 64 * KIB, "MB/s")),
                         0.70, "ge"))
             out.append(("ring 64 KiB >= 5x pipe (MB/s)" + on, w,
-                        ratio(ring64k, res.get(w, "throughput", "pipe/" + cpus, 64 * KIB, "MB/s")),
+                        ratio(ring64k, (w, "throughput", "pipe/" + cpus, 64 * KIB, "MB/s")),
                         5, "ge"))
             out.append(("ring 64 B >= 10x pipe (msgs/s)" + on, w,
-                        ratio(res.get(w, "throughput", "ring/" + cpus, 64, "msgs/s"),
-                              res.get(w, "throughput", "pipe/" + cpus, 64, "msgs/s")), 10, "ge"))
+                        ratio((w, "throughput", "ring/" + cpus, 64, "msgs/s"),
+                              (w, "throughput", "pipe/" + cpus, 64, "msgs/s")), 10, "ge"))
         out.append(("spinning on the ring <= 2x spinning on a bare word (one-way ns, 2 CPUs)", w,
-                    ratio(res.get(w, "pingpong", "spin-ring/2cpu", 4, "ns"),
-                          res.get(w, "pingpong", "spin-word/2cpu", 4, "ns")), 2, "le"))
+                    ratio((w, "pingpong", "spin-ring/2cpu", 4, "ns"),
+                          (w, "pingpong", "spin-word/2cpu", 4, "ns")), 2, "le"))
     for cpus in ("1cpu", "2cpu"):
         out.append(("doorbell wake-up <= 1.5x eventfd (one-way ns, %s CPU%s)"
                     % (cpus[0], "s" if cpus[0] != "1" else ""), "guest",
-                    ratio(res.get("guest", "pingpong", "doorbell/" + cpus, 4, "ns"),
-                          res.get("guest", "pingpong", "eventfd/" + cpus, 4, "ns")), 1.5, "le"))
-    size = next((k[2] for k in res.keys("map") if k[1].startswith("device/")), None)
+                    ratio(("guest", "pingpong", "doorbell/" + cpus, 4, "ns"),
+                          ("guest", "pingpong", "eventfd/" + cpus, 4, "ns")), 1.5, "le"))
+    size = next((k[2] for k in res.keys("map") if k[1].startswith("device/")), 0)
     for touch in ("read", "write", "read+populate", "write+populate"):
-        dev = res.get("guest", "map", "device/" + touch, size, "ns/page") if size else None
         out.append(("map+touch (%s) device <= 1.1x memfd, 4 KiB pages" % touch, "guest",
-                    ratio(dev, res.get("guest", "map", "memfd/" + touch, size, "ns/page")
-                          if size else None), 1.1, "le"))
+                    ratio(("guest", "map", "device/" + touch, size, "ns/page"),
+                          ("guest", "map", "memfd/" + touch, size, "ns/page")), 1.1, "le"))
     for touch in ("write", "read"):
-        dev = res.get("guest", "map", "device/" + touch, size, "ns/page") if size else None
-        huge = res.get("guest", "map", "device-huge/" + touch, size, "ns/page") if size else None
         out.append(("map+touch (%s) device with huge pages >= 10x faster than 4 KiB" % touch,
-                    "guest", ratio(dev, huge), 10, "ge"))
-    return out
+                    "guest", ratio(("guest", "map", "device/" + touch, size, "ns/page"),
+                                   ("guest", "map", "device-huge/" + touch, size, "ns/page")),
+                    10, "ge"))
+    return [o + (sp,) for o, sp in zip(out, spreads)]
 
 
 def verdict(r, target, how):
@@ -176,12 +189,15 @@ def main():
           "of the median. Ratios only within one place: absolute guest figures mean little "
           "under TCG.", "",
           "## Goals", "",
-          "| goal | where | measured | target | result |",
-          "|---|---|---:|---:|---|"]
-    for goal, where, r, target, how in goals(res):
-        md.append("| %s | %s | %s | %s%s | %s |" % (goal, where, fmt_ratio(r),
-                                                   ">= " if how == "ge" else "<= ",
-                                                   target, verdict(r, target, how)))
+          "Spread: the larger ± of the two figures a ratio divides (noisy: their runs "
+          "spread by more than ±25%, so the verdict may change from run to run).", "",
+          "| goal | where | measured | target | result | spread |",
+          "|---|---|---:|---:|---|---:|"]
+    for goal, where, r, target, how, sp in goals(res):
+        md.append("| %s | %s | %s | %s%s | %s | %s |"
+                  % (goal, where, fmt_ratio(r), ">= " if how == "ge" else "<= ",
+                     target, verdict(r, target, how),
+                     "-" if r is None else "±%.0f%%%s" % (sp, " noisy" if sp > 25 else "")))
 
     def map_ref(variant):
         return "memfd/" + variant.split("/", 1)[1]

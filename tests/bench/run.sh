@@ -32,7 +32,7 @@ KO=$BUILD/kmod/$KERNEL/mmio_shm.ko
 # what fits 10 minutes on the project's 2-core machine (measured: the host
 # part about a minute, the guest about five)
 REPS=${BENCH_REPS:-5}
-GUEST_REPS=${BENCH_GUEST_REPS:-3}
+GUEST_REPS=${BENCH_GUEST_REPS:-5}
 RUN_MS=${BENCH_RUN_MS:-100}
 MAP_MIB=${BENCH_MAP_MIB:-64}
 GUEST_MAP_MIB=${BENCH_GUEST_MAP_MIB:-64}
