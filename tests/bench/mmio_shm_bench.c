@@ -621,10 +621,12 @@ static int xfer_once(const struct bench *b, enum xfer kind, int cpus,
 		mmio_shm_ring_send(ring, NULL, 0, MMIO_SHM_TIMEOUT_FOREVER);
 	else
 		close(fds[1]);
-	if (!ret)
+	if (ret) {
+		kill(pid, SIGKILL);
+		reap(pid, c);
+	} else {
 		ret = reap(pid, c);
-	else
-		kill(pid, SIGKILL), reap(pid, c);
+	}
 	if (!ret)
 		*mbsp = (double)c->bytes * 1e3 / (double)(c->t_end - t0);
 	pin_cpu(-1);
@@ -695,8 +697,10 @@ static void bench_throughput(const struct bench *b)
 				 MMIO_SHM_PROT_WRITE, &mem);
 	area = mmap(NULL, b->ring_data, PROT_READ | PROT_WRITE,
 		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (area == MAP_FAILED)
-		area = NULL, ret = ret ? ret : -ENOMEM;
+	if (area == MAP_FAILED) {
+		area = NULL;
+		ret = ret ? ret : -ENOMEM;
+	}
 	if (ret) {
 		warn_err(b, "throughput: map", ret);
 		goto out_put;
@@ -991,9 +995,14 @@ out:
 	mmio_shm_ring_detach(s.tx);
 	mmio_shm_ring_detach(s.rx);
 	if (kind == PP_PIPE) {
-		close(p2c[0]), close(p2c[1]), close(c2p[0]), close(c2p[1]);
+		close(p2c[0]);
+		close(p2c[1]);
+		close(c2p[0]);
+		close(c2p[1]);
 	} else if (kind == PP_EVENTFD) {
-		close(p2c[0]), close(c2p[0]);
+		/* one eventfd each way: both ends are the same descriptor */
+		close(p2c[0]);
+		close(c2p[0]);
 	}
 	return ret;
 }
