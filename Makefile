@@ -10,7 +10,8 @@
 #   make check-debug     the kselftests, stress, fuzzers, a fault-injection
 #                        sweep and kmemleak in 6.1 built with KASAN, lockdep,
 #                        UBSAN (built into BUILD the first time: minutes)
-#   make bench           benchmarks in the guest, reported as ratios
+#   make bench           benchmarks on the host and in the guest, side by
+#                        side: build/bench/results.{md,csv,png}
 #   make vm-shell        a shell in the guest with the module's tree visible
 #   make vm-run CMD=...  one command in the guest
 #   make demo            the device shown step by step in the guest (HOST=1:
@@ -70,10 +71,10 @@ vm-run: vm-prepare
 		tests/runner/vm.sh "$$VMLINUZ" 600 $(BUILD) \
 		"insmod $(BUILD)/kmod/$(KERNEL)/mmio_shm.ko && $(CMD)"
 
+# the host's part natively, the device's in one boot of the guest; the
+# report in BUILD/bench (tests/bench/run.sh)
 bench: vm-prepare
-	@eval "$$(tests/provision/kernels.sh $(KERNEL) $(BUILD))" && \
-		tests/runner/vm.sh "$$VMLINUZ" 900 $(BUILD) \
-		"insmod $(BUILD)/kmod/$(KERNEL)/mmio_shm.ko && $(BUILD)/bench/mmio_shm_bench"
+	@tests/bench/run.sh $(KERNEL) $(BUILD)
 
 # the device shown step by step (tests/runner/demo.sh): in the KERNEL guest, or
 # with HOST=1 on this machine's own kernel, as root, where modules load

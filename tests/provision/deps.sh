@@ -42,6 +42,7 @@ flex
 bison
 bc
 libelf-dev
+gnuplot-nox
 "
 
 # the packages of "$@" that are not installed

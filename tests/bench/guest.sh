@@ -1,0 +1,47 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# The guest's part of make bench (tests/bench/run.sh boots the guest once
+# and runs this in it): load the module with a buffer large enough for the
+# map benchmark, run the benchmark against the device, then load it again
+# with huge=always for the map rows with huge pages. A module without the
+# huge parameter skips those rows; nothing here fails for it.
+#
+# Usage: tests/bench/guest.sh MODULE.ko BENCH OUT.csv MAP_MIB REPS RUN_MS
+
+set -u
+
+KO=$1
+BENCH=$2
+OUT=$3
+MAP_MIB=$4
+REPS=$5
+RUN_MS=$6
+
+# the map benchmark maps the whole buffer: size = what it touches; the
+# guest has 1 GiB, and the device, a memfd and anonymous memory of that
+# size live at once
+if ! insmod "$KO" size="${MAP_MIB}M"; then
+	echo "bench[guest]: insmod $KO failed" >&2
+	exit 1
+fi
+echo "bench[guest]: Linux $(uname -r), $(nproc) CPUs, QEMU TCG" >&2
+"$BENCH" --where guest --target device=/dev/mmio_shm --reps "$REPS" \
+	--run-ms "$RUN_MS" --map-size "$MAP_MIB" --stream-size 16 >"$OUT"
+rc=$?
+rmmod mmio_shm
+
+# a module without the parameter loads all the same (the kernel ignores
+# unknown parameters with a warning): its sysfs file tells
+if insmod "$KO" size="${MAP_MIB}M" huge=always 2>/dev/null &&
+   [ -e /sys/module/mmio_shm/parameters/huge ]; then
+	echo "bench[guest]: the module again, with huge=always" >&2
+	"$BENCH" --where guest --target device=/dev/mmio_shm --reps "$REPS" \
+		--parts map --target-only --label device-huge \
+		--map-size "$MAP_MIB" >>"$OUT" || rc=1
+	rmmod mmio_shm
+else
+	echo "huge: not available in this module" >&2
+	rmmod mmio_shm 2>/dev/null
+fi
+exit $rc
