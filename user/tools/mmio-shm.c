@@ -720,12 +720,15 @@ static int parse_options(int argc, char **argv, const struct command *cmd,
 			 struct opts *o)
 {
 	char shorts[32];
-	int c;
+	int c, idx = 0;
 
 	short_options(cmd, shorts);
 	opterr = 0;
 	optind = 0;	/* glibc: start over, for the subcommand's turn */
-	while ((c = getopt_long(argc, argv, shorts, long_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, shorts, long_options, &idx)) != -1) {
+		/* getopt_long() takes every long option: keep to @cmd's */
+		if (c != ':' && c != '?' && !strchr(shorts, c))
+			die_usage("unknown option '--%s'", long_options[idx].name);
 		switch (c) {
 		case 'd':
 			o->device = optarg;
