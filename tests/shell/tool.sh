@@ -190,17 +190,18 @@ ring_recv_waits_for_sender() {
 
 # --lines: one record per line, the newline kept, so an empty line is a
 # record of its own and not the end of the stream; --count N stops after
-# N records and leaves the rest in the ring
+# N records and leaves the rest in the ring (the timeouts only keep a
+# broken tool from hanging the test)
 ring_lines_and_count() {
 	assert_true truncate -s 64K "$FILE"
 	run eval 'printf "a\n\nbc\nlast" | "$TOOL" send -d "$FILE" --init --lines'
 	assert_eq 0 "$status" "send"
-	run "$TOOL" recv -d "$FILE" -c 1
+	run "$TOOL" recv -d "$FILE" -c 1 -t 5000
 	expect_eq 0 "$status"
 	expect_eq $'a\n' "$out" "record 1"
-	run "$TOOL" recv -d "$FILE" -c 1
+	run "$TOOL" recv -d "$FILE" -c 1 -t 5000
 	expect_eq $'\n' "$out" "record 2, an empty line"
-	run "$TOOL" recv -d "$FILE" -c 2
+	run "$TOOL" recv -d "$FILE" -c 2 -t 5000
 	expect_eq 0 "$status"
 	expect_eq $'bc\nlast' "$out" "records 3 and 4"
 	run "$TOOL" recv -d "$FILE" -c 1 -t 50
@@ -210,11 +211,11 @@ ring_lines_and_count() {
 	# a chunk as read() returns it, --record-size bytes at most
 	run eval 'printf abcdefg | "$TOOL" send -d "$FILE" --init -r 3'
 	assert_eq 0 "$status" "send -r 3"
-	run "$TOOL" recv -d "$FILE" -c 1
+	run "$TOOL" recv -d "$FILE" -c 1 -t 5000
 	expect_eq "abc" "$out" "-r 3, record 1"
-	run "$TOOL" recv -d "$FILE" -c 2
+	run "$TOOL" recv -d "$FILE" -c 2 -t 5000
 	expect_eq "defg" "$out" "-r 3, records 2 and 3"
-	run "$TOOL" recv -d "$FILE"
+	run "$TOOL" recv -d "$FILE" -t 5000
 	expect_eq 0 "$status" "-r 3, the end"
 	expect_eq "" "$out" "-r 3, after the end"
 
