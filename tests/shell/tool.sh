@@ -252,7 +252,7 @@ ring_usage_errors_exit_2() {
 		    "send -r 0" "send --lines -r 4" "recv --lines" "recv -r 4" \
 		    "send -c 1" "send extra" "recv -t x"; do
 		# shellcheck disable=SC2086 # split on purpose
-		run2 "$TOOL" $args -d "$FILE"
+		run2 "$TOOL" $args -d "$FILE" -t 50
 		expect_eq 2 "$status" "$args"
 		expect_eq 1 "$(lines "$out")" "$args: lines"
 	done
