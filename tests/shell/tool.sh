@@ -6,12 +6,15 @@
 # page renders without a warning; --help and --version work for the tool
 # and each subcommand (exit 0), usage errors exit 2 with one line on
 # stderr; info, write, read and dump work on a regular file, and the
-# device-only subcommands fail there with exit 1 and one error line.
+# device-only subcommands fail there with exit 1 and one error line; send
+# and recv pass streams through a message ring in a regular file (two
+# processes at once, either one first, chunks or lines), and refuse bad
+# regions, garbage and expired timeouts with one line.
 
 . "$(dirname "$0")/tap.sh"
 
 TOOL=$BUILD/user/mmio-shm
-SUBCOMMANDS="info dump read write zero resize notify wait watch"
+SUBCOMMANDS="info dump read write zero resize notify wait watch send recv"
 
 # a 2-page file standing in for the device, new for every case
 setup() {
@@ -21,7 +24,7 @@ setup() {
 }
 
 teardown() {
-	rm -f "$FILE"
+	rm -f "$FILE" "$FILE".*
 }
 
 man_pages_render_without_warnings() {
@@ -79,6 +82,10 @@ usage_errors_exit_2() {
 	expect_eq 1 "$(lines "$out")" "lines"
 	run2 "$TOOL" info --bogus
 	expect_eq 2 "$status" "info --bogus"
+	# another command's option
+	run2 "$TOOL" info --timeout 5
+	expect_eq 2 "$status" "info --timeout 5"
+	expect_eq $'mmio-shm: unknown option \'--timeout\' (try mmio-shm --help)\n' "$out"
 	run2 "$TOOL" dump --offset
 	expect_eq 2 "$status" "dump --offset"
 	run2 "$TOOL" dump --offset 12x
@@ -136,10 +143,170 @@ failures_exit_1_with_one_line() {
 	expect_eq $'mmio-shm: open /dev/null: No such device\n' "$out"
 }
 
-plan 5
+# 5 MiB of random bytes through a ring of 64 KiB (384 + 65536 bytes: 82
+# wraps of its data area), sender and receiver running at once; first the
+# receiver lays out the ring, then the sender
+ring_stream_5mib_both_orders() {
+	local pid
+
+	assert_true truncate -s 1M "$FILE"
+	assert_true head -c 5M /dev/urandom >"$FILE.in"
+	timeout 60 "$TOOL" recv -d "$FILE" --init -l 65920 >"$FILE.out" &
+	pid=$!
+	run2 timeout 60 "$TOOL" send -d "$FILE" <"$FILE.in"
+	expect_eq 0 "$status" "send"
+	expect_eq "" "$out" "send's output"
+	wait "$pid"
+	expect_eq 0 "$?" "recv"
+	expect_true cmp "$FILE.in" "$FILE.out"
+
+	rm -f "$FILE.out"
+	timeout 60 "$TOOL" send -d "$FILE" --init -l 65920 <"$FILE.in" &
+	pid=$!
+	timeout 60 "$TOOL" recv -d "$FILE" >"$FILE.out"
+	expect_eq 0 "$?" "recv"
+	wait "$pid"
+	expect_eq 0 "$?" "send"
+	expect_true cmp "$FILE.in" "$FILE.out"
+}
+
+# the side without --init waits for the ring; the end of the stream
+# retires it, so a later recv waits for a new one
+ring_recv_waits_for_sender() {
+	local pid
+
+	assert_true truncate -s 64K "$FILE"
+	timeout 60 "$TOOL" recv -d "$FILE" -o 4K >"$FILE.out" 2>&1 &
+	pid=$!
+	sleep 0.3
+	run eval 'printf "hello\nworld\n" | "$TOOL" send -d "$FILE" -o 4K --init'
+	expect_eq 0 "$status" "send"
+	wait "$pid"
+	expect_eq 0 "$?" "recv"
+	expect_eq $'hello\nworld\n' "$(<"$FILE.out")"$'\n' "recv's output"
+	run2 "$TOOL" recv -d "$FILE" -o 4K -t 50
+	expect_eq 1 "$status" "recv after the end"
+	expect_eq $'mmio-shm: recv: no ring at offset 4096 (run send --init or recv --init): Connection timed out\n' "$out"
+}
+
+# --lines: one record per line, the newline kept, so an empty line is a
+# record of its own and not the end of the stream; --count N stops after
+# N records and leaves the rest in the ring (the timeouts only keep a
+# broken tool from hanging the test)
+ring_lines_and_count() {
+	assert_true truncate -s 64K "$FILE"
+	run eval 'printf "a\n\nbc\nlast" | "$TOOL" send -d "$FILE" --init --lines'
+	assert_eq 0 "$status" "send"
+	run "$TOOL" recv -d "$FILE" -c 1 -t 5000
+	expect_eq 0 "$status"
+	expect_eq $'a\n' "$out" "record 1"
+	run "$TOOL" recv -d "$FILE" -c 1 -t 5000
+	expect_eq $'\n' "$out" "record 2, an empty line"
+	run "$TOOL" recv -d "$FILE" -c 2 -t 5000
+	expect_eq 0 "$status"
+	expect_eq $'bc\nlast' "$out" "records 3 and 4"
+	run "$TOOL" recv -d "$FILE" -c 1 -t 50
+	expect_eq 0 "$status" "the end of the stream"
+	expect_eq "" "$out" "after the end"
+
+	# a chunk as read() returns it, --record-size bytes at most
+	run eval 'printf abcdefg | "$TOOL" send -d "$FILE" --init -r 3'
+	assert_eq 0 "$status" "send -r 3"
+	run "$TOOL" recv -d "$FILE" -c 1 -t 5000
+	expect_eq "abc" "$out" "-r 3, record 1"
+	run "$TOOL" recv -d "$FILE" -c 2 -t 5000
+	expect_eq "defg" "$out" "-r 3, records 2 and 3"
+	run "$TOOL" recv -d "$FILE" -t 5000
+	expect_eq 0 "$status" "-r 3, the end"
+	expect_eq "" "$out" "-r 3, after the end"
+
+	# nothing at all: only the end of the stream
+	run "$TOOL" send -d "$FILE" --init </dev/null
+	expect_eq 0 "$status" "empty send"
+	run "$TOOL" recv -d "$FILE" -t 50
+	expect_eq 0 "$status" "empty recv"
+	expect_eq "" "$out" "empty recv's output"
+}
+
+# a reader that leaves early ends recv with SIGPIPE, silently; where
+# SIGPIPE is ignored, with one error line
+ring_recv_into_closed_pipe() {
+	# a data area of 2 MiB holds 1 MiB in records of 64 KiB
+	assert_true truncate -s 3M "$FILE"
+	run eval 'head -c 1M /dev/zero | timeout 60 "$TOOL" send -d "$FILE" --init'
+	assert_eq 0 "$status" "send"
+	run2 eval 'set -o pipefail; "$TOOL" recv -d "$FILE" | head -c 1 | od -An -c'
+	expect_eq 141 "$status" "recv killed by SIGPIPE"
+	expect_eq $'  \\0\n' "$out"
+	run eval 'head -c 1M /dev/zero | timeout 60 "$TOOL" send -d "$FILE" --init'
+	assert_eq 0 "$status" "send again"
+	run eval '(trap "" PIPE; exec "$TOOL" recv -d "$FILE" 2>"$FILE.err") |
+		head -c 1 >/dev/null; echo "${PIPESTATUS[0]}"'
+	expect_eq $'1\n' "$out" "recv with SIGPIPE ignored"
+	expect_eq 'mmio-shm: recv: write to stdout: Broken pipe' "$(<"$FILE.err")"
+}
+
+ring_usage_errors_exit_2() {
+	local args
+
+	for args in "send -o 100" "recv -o 4097" "send -l 400" "recv -l 0" \
+		    "send -r 0" "send --lines -r 4" "recv --lines" "recv -r 4" \
+		    "send -c 1" "send extra" "recv -t x"; do
+		# shellcheck disable=SC2086 # split on purpose
+		run2 "$TOOL" $args -d "$FILE" -t 50
+		expect_eq 2 "$status" "$args"
+		expect_eq 1 "$(lines "$out")" "$args: lines"
+	done
+	run2 "$TOOL" send -d "$FILE" -o 100
+	expect_eq $'mmio-shm: send: offset 100 is not a multiple of 128 (try mmio-shm --help)\n' "$out"
+	run2 "$TOOL" recv -d "$FILE" -l 400
+	expect_eq $'mmio-shm: recv: length 400 is less than a ring\'s 448 bytes (try mmio-shm --help)\n' "$out"
+}
+
+ring_failures_exit_1_with_one_line() {
+	# no room for a ring between the offset and the end
+	run2 "$TOOL" send -d "$FILE" -o 7936 --init </dev/null
+	expect_eq 1 "$status" "256 bytes"
+	expect_eq $'mmio-shm: send: 256 bytes at offset 7936 (a ring needs 448): No space left on device\n' "$out"
+	run2 "$TOOL" recv -d "$FILE" -o 16K
+	expect_eq 1 "$status" "offset past the end"
+	expect_eq 1 "$(lines "$out")" "offset past the end: lines"
+	# garbage where the ring should be
+	assert_true dd if=/dev/urandom of="$FILE" bs=512 count=1 conv=notrunc status=none
+	assert_true printf 'ring' | dd of="$FILE" conv=notrunc status=none
+	run2 "$TOOL" recv -d "$FILE" -t 50
+	expect_eq 1 "$status" "garbage"
+	expect_eq $'mmio-shm: recv: attach to the ring at offset 0: Protocol error\n' "$out"
+	# a record longer than the ring holds (8192 - 384: 4096 bytes of data)
+	run2 "$TOOL" send -d "$FILE" --init -r 5000 </dev/null
+	expect_eq 1 "$status" "-r 5000"
+	expect_eq $'mmio-shm: send: record size 5000 (the ring\'s records hold 4088): Message too long\n' "$out"
+	run2 eval 'head -c 5000 /dev/zero | tr "\0" x | "$TOOL" send -d "$FILE" --init --lines'
+	expect_eq 1 "$status" "a long line"
+	expect_eq $'mmio-shm: send: a line of 5000 bytes (the ring\'s records hold 4088): Message too long\n' "$out"
+	# timeouts: no ring, an empty ring, a full ring
+	assert_true dd if=/dev/zero of="$FILE" bs=8192 count=1 conv=notrunc status=none
+	run2 "$TOOL" send -d "$FILE" -t 50 </dev/null
+	expect_eq 1 "$status" "no ring"
+	expect_eq $'mmio-shm: send: no ring at offset 0 (run send --init or recv --init): Connection timed out\n' "$out"
+	run2 "$TOOL" recv -d "$FILE" --init -t 50
+	expect_eq 1 "$status" "empty ring"
+	expect_eq $'mmio-shm: recv: no record within 50 ms: Connection timed out\n' "$out"
+	run2 eval 'head -c 8192 /dev/zero | "$TOOL" send -d "$FILE" --init -t 50'
+	expect_eq 1 "$status" "full ring"
+	expect_eq $'mmio-shm: send: no room in the ring within 50 ms: Connection timed out\n' "$out"
+}
+
+plan 11
 run_case man_pages_render_without_warnings
 run_case help_and_version
 run_case usage_errors_exit_2
 run_case file_info_write_read_dump
 run_case failures_exit_1_with_one_line
+run_case ring_stream_5mib_both_orders
+run_case ring_recv_waits_for_sender
+run_case ring_lines_and_count
+run_case ring_recv_into_closed_pipe
+run_case ring_usage_errors_exit_2
+run_case ring_failures_exit_1_with_one_line
 tap_exit

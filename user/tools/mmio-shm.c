@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * mmio-shm - inspect, fill and signal an mmio_shm device (or a file
- * standing in for it) from the command line, through libmmio_shm.
+ * standing in for it) from the command line, through libmmio_shm, and
+ * pass a stream through a message ring in it (send, recv).
  *
  * Exit status: 0 on success, 1 on failure, 2 on a usage error. Every error
  * is one line on stderr: "mmio-shm: WHAT: REASON".
@@ -23,6 +24,10 @@
 #define PROG		"mmio-shm"
 #define EXIT_USAGE	2
 #define DUMP_DEFAULT_LEN 256
+/* send's largest record by default (less when the ring holds less) */
+#define SEND_DEFAULT_RECORD (64u << 10)
+/* the longest pause between two looks for a ring not laid out yet */
+#define ATTACH_MAX_PAUSE_MS 64
 
 static void __attribute__((noreturn, format(printf, 2, 3)))
 die_errno(int err, const char *fmt, ...)
@@ -34,6 +39,19 @@ die_errno(int err, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fprintf(stderr, ": %s\n", strerror(err < 0 ? -err : err));
+	exit(EXIT_FAILURE);
+}
+
+static void __attribute__((noreturn, format(printf, 1, 2)))
+die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, PROG ": ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
 	exit(EXIT_FAILURE);
 }
 
@@ -60,6 +78,9 @@ struct opts {
 	uint64_t count;		/* --count; 0: unbounded */
 	uint64_t seq;		/* --seq */
 	bool has_seq;
+	bool init;		/* --init */
+	bool lines;		/* --lines */
+	uint64_t record_size;	/* --record-size; 0: the default */
 };
 
 /* which options a subcommand takes, beyond -d, -h and -v */
@@ -69,6 +90,9 @@ enum {
 	OPT_TIMEOUT = 1 << 2,
 	OPT_COUNT = 1 << 3,
 	OPT_SEQ = 1 << 4,
+	OPT_INIT = 1 << 5,
+	OPT_LINES = 1 << 6,
+	OPT_RECORD_SIZE = 1 << 7,
 };
 
 /* what a subcommand runs with */
@@ -96,6 +120,9 @@ static const struct option long_options[] = {
 	{ "timeout",	required_argument,	NULL, 't' },
 	{ "count",	required_argument,	NULL, 'c' },
 	{ "seq",	required_argument,	NULL, 's' },
+	{ "init",	no_argument,		NULL, 'i' },
+	{ "lines",	no_argument,		NULL, 'L' },
+	{ "record-size", required_argument,	NULL, 'r' },
 	{ "help",	no_argument,		NULL, 'h' },
 	{ "version",	no_argument,		NULL, 'v' },
 	{ NULL,		0,			NULL, 0 },
@@ -107,8 +134,11 @@ static const char *const option_help[][2] = {
 	{ "o", "-o, --offset N     start at byte N (K, M, G suffixes)" },
 	{ "l", "-l, --length N     this many bytes" },
 	{ "t", "-t, --timeout MS   give up after MS milliseconds" },
-	{ "c", "-c, --count N      stop after N rings" },
+	{ "c", "-c, --count N      stop after N rings (watch) or records (recv)" },
 	{ "s", "-s, --seq N        rings after sequence N (default: current)" },
+	{ "i", "-i, --init         lay out a new ring first (one side only)" },
+	{ "L", "-L, --lines        one record per line, its newline included" },
+	{ "r", "-r, --record-size N  records of at most N bytes (default: 64K)" },
 	{ "h", "-h, --help         show this help and exit" },
 	{ "v", "-v, --version      show the version and exit" },
 };
@@ -388,6 +418,236 @@ static int cmd_watch(const struct call *c)
 	return EXIT_SUCCESS;
 }
 
+/* ---- send and recv: a stream through a message ring ---- */
+
+/*
+ * The stream's framing, shared by send and recv: each record carries the
+ * next bytes of the stream (a chunk as read(), or a line with its
+ * newline), and a zero-length record is the end of the stream. A line
+ * keeps its newline so that an empty line is a record of one byte, never
+ * the end-of-stream record, and recv's output is send's input, byte for
+ * byte, in either framing.
+ */
+
+/* a ring's wait in nanoseconds, from --timeout */
+static int64_t timeout_ns(const struct opts *o)
+{
+	return o->timeout_ms < 0 ? MMIO_SHM_TIMEOUT_FOREVER :
+				   o->timeout_ms * 1000000;
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/*
+ * Attaches to the ring at @mem, waiting for its magic: the side started
+ * without --init may come first. Only the magic tells "not laid out yet"
+ * (0, which ring_init() keeps until the rest is written) from a ring;
+ * anything else that is not a ring is refused by the library (-EPROTO).
+ */
+static struct mmio_shm_ring *attach_ring(const struct call *c, void *mem,
+					 uint64_t len, const char *what)
+{
+	const struct mmio_shm_ring_hdr *hdr = mem;
+	uint64_t start = now_ms(), pause_ms = 1;
+	struct mmio_shm_ring *ring;
+	struct timespec ts;
+	int ret;
+
+	for (;;) {
+		if (__atomic_load_n(&hdr->magic, __ATOMIC_ACQUIRE)) {
+			ret = mmio_shm_ring_attach(mem, len, 0, &ring);
+			if (ret)
+				die_errno(ret, "%s: attach to the ring at offset %" PRIu64,
+					  what, c->o->offset);
+			return ring;
+		}
+		if (c->o->timeout_ms >= 0 &&
+		    now_ms() - start >= (uint64_t)c->o->timeout_ms)
+			die_errno(ETIMEDOUT, "%s: no ring at offset %" PRIu64
+				  " (run send --init or recv --init)", what,
+				  c->o->offset);
+		ts.tv_sec = 0;
+		ts.tv_nsec = (long)pause_ms * 1000000;
+		nanosleep(&ts, NULL);
+		if (pause_ms < ATTACH_MAX_PAUSE_MS)
+			pause_ms *= 2;
+	}
+}
+
+/*
+ * Lays out (--init) or attaches to the ring at --offset over --length
+ * bytes (default: to the end of the buffer) and binds the handle to
+ * @side on the device, so that the other side learns when this process
+ * is gone. Returns the ring; *memp receives the region's start.
+ */
+static struct mmio_shm_ring *open_ring(const struct call *c, unsigned int side,
+				       void **memp)
+{
+	const char *what = side == MMIO_SHM_RING_PRODUCER ? "send" : "recv";
+	const uint64_t least = MMIO_SHM_RING_OVERHEAD + MMIO_SHM_RING_MIN_DATA;
+	const struct opts *o = c->o;
+	uint64_t len = o->length;
+	struct mmio_shm_ring *ring;
+	void *mem;
+	int ret;
+
+	if (o->offset % MMIO_SHM_RING_ALIGN)
+		die_usage("%s: offset %" PRIu64 " is not a multiple of %u",
+			  what, o->offset, MMIO_SHM_RING_ALIGN);
+	if (o->has_length && len < least)
+		die_usage("%s: length %" PRIu64 " is less than a ring's %" PRIu64
+			  " bytes", what, len, least);
+	mem = map_bytes(c, o->offset, &len, MMIO_SHM_PROT_READ |
+			MMIO_SHM_PROT_WRITE);
+	if (len < least)
+		die_errno(ENOSPC, "%s: %" PRIu64 " bytes at offset %" PRIu64
+			  " (a ring needs %" PRIu64 ")", what, len, o->offset,
+			  least);
+	if (o->init) {
+		ret = mmio_shm_ring_init(mem, len, 0, &ring);
+		if (ret)
+			die_errno(ret, "%s: lay out a ring at offset %" PRIu64,
+				  what, o->offset);
+	} else {
+		ring = attach_ring(c, mem, len, what);
+	}
+	/* a file has no kernel to tell: a dead peer there is an idle one */
+	ret = mmio_shm_ring_bind(ring, c->shm, side);
+	if (ret && ret != -ENOTTY)
+		die_errno(ret, "%s: bind", what);
+	*memp = mem;
+	return ring;
+}
+
+/* one record into the ring; exits on failure */
+static void send_record(const struct call *c, struct mmio_shm_ring *ring,
+			const void *buf, size_t len)
+{
+	int ret = mmio_shm_ring_send(ring, buf, len, timeout_ns(c->o));
+
+	if (!ret)
+		return;
+	if (ret == -EPIPE)
+		die("send: the receiver is gone (EPIPE)");
+	if (ret == -ETIMEDOUT || ret == -EAGAIN)
+		die_errno(ETIMEDOUT, "send: no room in the ring within %" PRId64
+			  " ms", c->o->timeout_ms);
+	die_errno(ret, "send");
+}
+
+static int cmd_send(const struct call *c)
+{
+	struct mmio_shm_ring *ring;
+	size_t max, size = 0;
+	char *buf = NULL;
+	ssize_t n;
+	void *mem;
+
+	if (c->o->lines && c->o->record_size)
+		die_usage("send: --lines and --record-size exclude each other");
+	ring = open_ring(c, MMIO_SHM_RING_PRODUCER, &mem);
+	mmio_shm_ring_get_max_msg(ring, &max);
+	if (c->o->lines) {
+		while ((n = getline(&buf, &size, stdin)) > 0) {
+			if ((size_t)n > max)
+				die_errno(EMSGSIZE, "send: a line of %zd bytes (the ring's records hold %zu)",
+					  n, max);
+			send_record(c, ring, buf, (size_t)n);
+		}
+		if (ferror(stdin))
+			die_errno(errno, "send: read stdin");
+	} else {
+		size = c->o->record_size ? (size_t)c->o->record_size :
+			SEND_DEFAULT_RECORD < max ? SEND_DEFAULT_RECORD : max;
+		if (size > max)
+			die_errno(EMSGSIZE, "send: record size %zu (the ring's records hold %zu)",
+				  size, max);
+		buf = malloc(size);
+		if (!buf)
+			die_errno(ENOMEM, "send");
+		/* what one read() returns goes out at once: a terminal's line */
+		while ((n = read(STDIN_FILENO, buf, size)) != 0) {
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0)
+				die_errno(errno, "send: read stdin");
+			send_record(c, ring, buf, (size_t)n);
+		}
+	}
+	send_record(c, ring, NULL, 0);
+	free(buf);
+	mmio_shm_ring_detach(ring);
+	return EXIT_SUCCESS;
+}
+
+/*
+ * All of @len bytes to stdout, however many write() calls it takes. A
+ * reader that went away kills the process with SIGPIPE, as it does any
+ * filter's; where SIGPIPE is ignored, EPIPE is a failure like any other.
+ */
+static void write_all(const void *buf, size_t len)
+{
+	const char *p = buf;
+	ssize_t n;
+
+	while (len) {
+		n = write(STDOUT_FILENO, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			die_errno(errno, "recv: write to stdout");
+		p += n;
+		len -= (size_t)n;
+	}
+}
+
+static int cmd_recv(const struct call *c)
+{
+	struct mmio_shm_ring_hdr *hdr;
+	struct mmio_shm_ring *ring;
+	uint64_t got = 0;
+	const void *p;
+	size_t len;
+	void *mem;
+	int ret;
+
+	ring = open_ring(c, MMIO_SHM_RING_CONSUMER, &mem);
+	while (!c->o->count || got < c->o->count) {
+		/* written from the ring itself, no copy in between */
+		ret = mmio_shm_ring_peek(ring, timeout_ns(c->o), &p, &len);
+		if (ret == -EPIPE)
+			die("recv: the sender is gone (EPIPE)");
+		if (ret == -ETIMEDOUT || ret == -EAGAIN)
+			die_errno(ETIMEDOUT, "recv: no record within %" PRId64 " ms",
+				  c->o->timeout_ms);
+		if (ret)
+			die_errno(ret, "recv");
+		if (!len) {
+			mmio_shm_ring_release(ring);
+			/*
+			 * The stream is over, and the sender sends nothing
+			 * after its end: retire the ring, so that the next
+			 * side started without --init waits for a new one
+			 * rather than attaching to this finished one.
+			 */
+			hdr = mem;
+			__atomic_store_n(&hdr->magic, 0, __ATOMIC_RELEASE);
+			break;
+		}
+		write_all(p, len);
+		mmio_shm_ring_release(ring);
+		got++;
+	}
+	mmio_shm_ring_detach(ring);
+	return EXIT_SUCCESS;
+}
+
 static const struct command commands[] = {
 	{ "info", "", "Show the size, version and counters.", 0, 0, 0,
 	  cmd_info, false },
@@ -407,6 +667,12 @@ static const struct command commands[] = {
 	  OPT_TIMEOUT | OPT_SEQ, 0, 0, cmd_wait, false },
 	{ "watch", "", "Print a timestamped line for each doorbell ring.",
 	  OPT_TIMEOUT | OPT_COUNT | OPT_SEQ, 0, 0, cmd_watch, false },
+	{ "send", "", "Send standard input as records into a ring.",
+	  OPT_OFFSET | OPT_LENGTH | OPT_TIMEOUT | OPT_INIT | OPT_LINES |
+	  OPT_RECORD_SIZE, 0, 0, cmd_send, true },
+	{ "recv", "", "Receive records from a ring to standard output.",
+	  OPT_OFFSET | OPT_LENGTH | OPT_TIMEOUT | OPT_COUNT | OPT_INIT, 0, 0,
+	  cmd_recv, true },
 };
 
 /* the short option letters a subcommand (NULL: the top level) accepts */
@@ -415,6 +681,7 @@ static void short_options(const struct command *cmd, char *buf)
 	static const struct { unsigned int bit; const char *s; } map[] = {
 		{ OPT_OFFSET, "o:" }, { OPT_LENGTH, "l:" },
 		{ OPT_TIMEOUT, "t:" }, { OPT_COUNT, "c:" }, { OPT_SEQ, "s:" },
+		{ OPT_INIT, "i" }, { OPT_LINES, "L" }, { OPT_RECORD_SIZE, "r:" },
 	};
 	size_t i;
 
@@ -453,12 +720,15 @@ static int parse_options(int argc, char **argv, const struct command *cmd,
 			 struct opts *o)
 {
 	char shorts[32];
-	int c;
+	int c, idx = 0;
 
 	short_options(cmd, shorts);
 	opterr = 0;
 	optind = 0;	/* glibc: start over, for the subcommand's turn */
-	while ((c = getopt_long(argc, argv, shorts, long_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, shorts, long_options, &idx)) != -1) {
+		/* getopt_long() takes every long option: keep to @cmd's */
+		if (c != ':' && c != '?' && !strchr(shorts, c))
+			die_usage("unknown option '--%s'", long_options[idx].name);
 		switch (c) {
 		case 'd':
 			o->device = optarg;
@@ -481,6 +751,17 @@ static int parse_options(int argc, char **argv, const struct command *cmd,
 		case 's':
 			o->seq = parse_num(optarg, "seq");
 			o->has_seq = true;
+			break;
+		case 'i':
+			o->init = true;
+			break;
+		case 'L':
+			o->lines = true;
+			break;
+		case 'r':
+			o->record_size = parse_num(optarg, "record size");
+			if (!o->record_size || o->record_size > SIZE_MAX)
+				die_usage("invalid record size '%s'", optarg);
 			break;
 		case 'h':
 			print_help(cmd);
