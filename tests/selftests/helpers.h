@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -235,6 +237,36 @@ static inline int wait_blocked_in(pid_t pid, long nr, unsigned int timeout_ms)
 			return 1;
 	}
 	return 0;
+}
+
+/* the module's name, as /sys/module and delete_module() know it */
+#define MODNAME "mmio_shm"
+
+/* loads the module MMIO_SHM_KO names with @params: 0 or -errno */
+static inline int module_load(const char *params)
+{
+	const char *ko = getenv("MMIO_SHM_KO");
+	int fd, ret;
+
+	if (!ko)
+		return -ENOENT;
+	fd = open(ko, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ret = syscall(SYS_finit_module, fd, params, 0);
+	close(fd);
+	return ret ? -errno : 0;
+}
+
+/* unloads the module without waiting for its users: 0 or -errno */
+static inline int module_unload(void)
+{
+	return syscall(SYS_delete_module, MODNAME, O_NONBLOCK) ? -errno : 0;
+}
+
+static inline bool module_loaded(void)
+{
+	return access("/sys/module/" MODNAME, F_OK) == 0;
 }
 
 /* true when the running kernel is older than major.minor */

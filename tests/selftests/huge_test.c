@@ -22,7 +22,6 @@
 
 #include "fixture.h"
 
-#define MODNAME		"mmio_shm"
 #define PARAM_HUGE	"/sys/module/" MODNAME "/parameters/huge"
 #define THP_DIR		"/sys/kernel/mm/transparent_hugepage"
 #define PMD_SIZE_	(2UL << 20)
@@ -31,31 +30,6 @@
 #define HUGE_BUF_PARAM	"size=16M"
 /* the issue measured ~512x fewer faults; ask for much less than that */
 #define MIN_FAULT_RATIO	32
-
-static int load(const char *params)
-{
-	const char *ko = getenv("MMIO_SHM_KO");
-	int fd, ret;
-
-	if (!ko)
-		return -ENOENT;
-	fd = open(ko, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	ret = syscall(SYS_finit_module, fd, params, 0);
-	close(fd);
-	return ret ? -errno : 0;
-}
-
-static int unload(void)
-{
-	return syscall(SYS_delete_module, MODNAME, O_NONBLOCK) ? -errno : 0;
-}
-
-static bool loaded(void)
-{
-	return access("/sys/module/" MODNAME, F_OK) == 0;
-}
 
 static bool have_thp(void)
 {
@@ -172,12 +146,12 @@ static int map_and_touch(const char *params, long ps, struct huge_run *r)
 	int fd, ret;
 
 	snprintf(all, sizeof(all), HUGE_BUF_PARAM " %s", params);
-	if (loaded()) {
-		ret = unload();
+	if (module_loaded()) {
+		ret = module_unload();
 		if (ret)
 			return ret;
 	}
-	ret = load(all);
+	ret = module_load(all);
 	if (ret)
 		return ret;
 	r->huge_kb = meminfo_kb("ShmemHugePages");
@@ -213,15 +187,15 @@ static void reload_setup(struct __test_metadata *_metadata, long *ps)
 	if (!getenv("MMIO_SHM_KO"))
 		SETUP_SKIP("MMIO_SHM_KO not set");
 	*ps = page_size();
-	if (!loaded())
-		ASSERT_EQ(0, load(""));
+	if (!module_loaded())
+		ASSERT_EQ(0, module_load(""));
 }
 
 static void reload_teardown(struct __test_metadata *_metadata)
 {
-	if (loaded())
-		EXPECT_EQ(0, unload());
-	EXPECT_EQ(0, load(""));
+	if (module_loaded())
+		EXPECT_EQ(0, module_unload());
+	EXPECT_EQ(0, module_load(""));
 }
 
 /* the parameter itself: what it takes and how it reads back */
@@ -278,14 +252,14 @@ TEST_F(param, other_values_fail_with_einval)
 	size_t i;
 	int n;
 
-	ASSERT_EQ(0, unload());
+	ASSERT_EQ(0, module_unload());
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		EXPECT_EQ(-EINVAL, load(bad[i])) {
+		EXPECT_EQ(-EINVAL, module_load(bad[i])) {
 			TH_LOG("insmod %s", bad[i]);
 		}
-		EXPECT_FALSE(loaded()) {
+		EXPECT_FALSE(module_loaded()) {
 			TH_LOG("%s left the module loaded", bad[i]);
-			unload();
+			module_unload();
 		}
 	}
 	/* the kernel names the parameter that it refused */
@@ -315,14 +289,14 @@ TEST_F(param, values_load_and_read_back)
 
 	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
 		snprintf(params, sizeof(params), "huge=%s", good[i]);
-		ASSERT_EQ(0, unload());
+		ASSERT_EQ(0, module_unload());
 		if (!have_thp() && i) {
 			/* tmpfs takes no huge= but never without THP */
-			EXPECT_EQ(-EINVAL, load(params));
-			ASSERT_EQ(0, load(""));
+			EXPECT_EQ(-EINVAL, module_load(params));
+			ASSERT_EQ(0, module_load(""));
 			continue;
 		}
-		ASSERT_EQ(0, load(params)) {
+		ASSERT_EQ(0, module_load(params)) {
 			TH_LOG("insmod %s", params);
 		}
 		read_param(val, sizeof(val));

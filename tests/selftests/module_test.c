@@ -18,32 +18,6 @@
 #include "helpers.h"
 #include "kselftest_harness.h"
 
-#define MODNAME "mmio_shm"
-
-static int load(const char *params)
-{
-	const char *ko = getenv("MMIO_SHM_KO");
-	int fd, ret;
-
-	if (!ko)
-		return -ENOENT;
-	fd = open(ko, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	ret = syscall(SYS_finit_module, fd, params, 0);
-	close(fd);
-	return ret ? -errno : 0;
-}
-
-static int unload(void)
-{
-	return syscall(SYS_delete_module, MODNAME, O_NONBLOCK) ? -errno : 0;
-}
-
-static bool loaded(void)
-{
-	return access("/sys/module/" MODNAME, F_OK) == 0;
-}
 
 /* the last kernel log line that mentions the module, or "" */
 static void last_log_line(char *out, size_t len)
@@ -91,16 +65,16 @@ FIXTURE_SETUP(mod)
 	if (!getenv("MMIO_SHM_KO"))
 		SETUP_SKIP("MMIO_SHM_KO not set");
 	self->ps = page_size();
-	if (!loaded())
-		ASSERT_EQ(0, load(""));
+	if (!module_loaded())
+		ASSERT_EQ(0, module_load(""));
 }
 
 FIXTURE_TEARDOWN(mod)
 {
 	/* back to the state every other test expects: loaded, defaults */
-	if (loaded())
-		EXPECT_EQ(0, unload());
-	EXPECT_EQ(0, load(""));
+	if (module_loaded())
+		EXPECT_EQ(0, module_unload());
+	EXPECT_EQ(0, module_load(""));
 }
 
 TEST_F(mod, unload_refused_while_a_file_is_open)
@@ -108,12 +82,12 @@ TEST_F(mod, unload_refused_while_a_file_is_open)
 	int fd = open("/dev/" MODNAME, O_RDONLY);
 
 	ASSERT_LE(0, fd);
-	EXPECT_EQ(-EWOULDBLOCK, unload());
-	EXPECT_TRUE(loaded());
+	EXPECT_EQ(-EWOULDBLOCK, module_unload());
+	EXPECT_TRUE(module_loaded());
 	EXPECT_NE(0, run_cmd("rmmod " MODNAME " 2>/dev/null"));
 	close(fd);
-	EXPECT_EQ(0, unload());
-	EXPECT_FALSE(loaded());
+	EXPECT_EQ(0, module_unload());
+	EXPECT_FALSE(module_loaded());
 	EXPECT_NE(0, access("/dev/" MODNAME, F_OK));
 }
 
@@ -127,7 +101,7 @@ TEST_F(mod, unload_refused_while_only_a_mapping_lives)
 	p = mmap(NULL, self->ps, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	ASSERT_NE(MAP_FAILED, p);
 	close(fd);
-	EXPECT_EQ(-EWOULDBLOCK, unload());
+	EXPECT_EQ(-EWOULDBLOCK, module_unload());
 	/* the mapping still works while the module stays */
 	p[0] = 0x12;
 	EXPECT_EQ(0x12, p[0]);
@@ -138,7 +112,7 @@ TEST_F(mod, unload_refused_while_only_a_mapping_lives)
 	EXPECT_EQ(1, info.nr_maps);
 	close(fd);
 	munmap(p, self->ps);
-	EXPECT_EQ(0, unload());
+	EXPECT_EQ(0, module_unload());
 }
 
 TEST_F(mod, unload_refused_while_a_forked_child_holds_the_mapping)
@@ -161,10 +135,10 @@ TEST_F(mod, unload_refused_while_a_forked_child_holds_the_mapping)
 	}
 	close(pipefd[0]);
 	munmap(p, self->ps);
-	EXPECT_EQ(-EWOULDBLOCK, unload());
+	EXPECT_EQ(-EWOULDBLOCK, module_unload());
 	close(pipefd[1]);
 	EXPECT_EQ(0, wait_child(pid));
-	EXPECT_EQ(0, unload());
+	EXPECT_EQ(0, module_unload());
 }
 
 TEST_F(mod, reload_gives_a_fresh_zeroed_buffer)
@@ -177,8 +151,8 @@ TEST_F(mod, reload_gives_a_fresh_zeroed_buffer)
 	memset(buf, 0x5c, sizeof(buf));
 	ASSERT_EQ(sizeof(buf), pwrite(fd, buf, sizeof(buf), 0));
 	close(fd);
-	ASSERT_EQ(0, unload());
-	ASSERT_EQ(0, load(""));
+	ASSERT_EQ(0, module_unload());
+	ASSERT_EQ(0, module_load(""));
 	fd = open("/dev/" MODNAME, O_RDONLY);
 	ASSERT_LE(0, fd);
 	while ((n = read(fd, buf, sizeof(buf))) > 0)
@@ -195,8 +169,8 @@ TEST_F(mod, good_parameters_make_the_promised_nodes)
 	char path[64];
 	int i, fd0, fd1;
 
-	ASSERT_EQ(0, unload());
-	ASSERT_EQ(0, load("size=5000 devices=3 mode=0640"));
+	ASSERT_EQ(0, module_unload());
+	ASSERT_EQ(0, module_load("size=5000 devices=3 mode=0640"));
 	for (i = 0; i < 3; i++) {
 		char name[32];
 
@@ -230,14 +204,14 @@ TEST_F(mod, good_parameters_make_the_promised_nodes)
 
 TEST_F(mod, size_accepts_k_m_g_suffixes)
 {
-	ASSERT_EQ(0, unload());
-	ASSERT_EQ(0, load("size=64K"));
+	ASSERT_EQ(0, module_unload());
+	ASSERT_EQ(0, module_load("size=64K"));
 	EXPECT_EQ(64 * 1024, sysfs_read_num(MODNAME, "size"));
-	ASSERT_EQ(0, unload());
-	ASSERT_EQ(0, load("size=1m"));
+	ASSERT_EQ(0, module_unload());
+	ASSERT_EQ(0, module_load("size=1m"));
 	EXPECT_EQ(1024 * 1024, sysfs_read_num(MODNAME, "size"));
-	ASSERT_EQ(0, unload());
-	ASSERT_EQ(0, load("size=0x3000"));
+	ASSERT_EQ(0, module_unload());
+	ASSERT_EQ(0, module_load("size=0x3000"));
 	EXPECT_EQ(0x3000, sysfs_read_num(MODNAME, "size"));
 }
 
@@ -280,16 +254,16 @@ TEST_F_TIMEOUT(mod, bad_parameters_fail_cleanly, 300)
 	char line[512];
 	size_t i;
 
-	ASSERT_EQ(0, unload());
+	ASSERT_EQ(0, module_unload());
 	for (i = 0; i < sizeof(bad_params) / sizeof(bad_params[0]); i++) {
 		const struct bad_param *b = &bad_params[i];
 
-		EXPECT_EQ(-b->err, load(b->params)) {
+		EXPECT_EQ(-b->err, module_load(b->params)) {
 			TH_LOG("insmod %s", b->params);
 		}
-		EXPECT_FALSE(loaded()) {
+		EXPECT_FALSE(module_loaded()) {
 			TH_LOG("%s left the module loaded", b->params);
-			unload();
+			module_unload();
 		}
 		EXPECT_NE(0, access("/dev/" MODNAME, F_OK));
 		last_log_line(line, sizeof(line));
@@ -306,7 +280,7 @@ TEST_F_TIMEOUT(mod, load_unload_100_times_leaks_nothing, 600)
 	long shmem0, unevict0, avail0, shmem1, unevict1, avail1;
 	int i;
 
-	ASSERT_EQ(0, unload());
+	ASSERT_EQ(0, module_unload());
 	run_cmd("sync; echo 3 > /proc/sys/vm/drop_caches");
 	shmem0 = meminfo_kb("Shmem");
 	unevict0 = meminfo_kb("Unevictable");
@@ -315,7 +289,7 @@ TEST_F_TIMEOUT(mod, load_unload_100_times_leaks_nothing, 600)
 		int fd;
 		uint8_t *p;
 
-		ASSERT_EQ(0, load(""));
+		ASSERT_EQ(0, module_load(""));
 		fd = open("/dev/" MODNAME, O_RDWR);
 		ASSERT_LE(0, fd);
 		p = mmap(NULL, self->ps, PROT_READ | PROT_WRITE, MAP_SHARED,
@@ -324,7 +298,7 @@ TEST_F_TIMEOUT(mod, load_unload_100_times_leaks_nothing, 600)
 		p[0] = (uint8_t)i;
 		munmap(p, self->ps);
 		close(fd);
-		ASSERT_EQ(0, unload());
+		ASSERT_EQ(0, module_unload());
 	}
 	run_cmd("sync; echo 3 > /proc/sys/vm/drop_caches");
 	shmem1 = meminfo_kb("Shmem");
@@ -344,10 +318,10 @@ TEST_F(mod, buffer_is_allocated_and_unevictable_at_load)
 {
 	long shmem0, unevict0, kb;
 
-	ASSERT_EQ(0, unload());
+	ASSERT_EQ(0, module_unload());
 	shmem0 = meminfo_kb("Shmem");
 	unevict0 = meminfo_kb("Unevictable");
-	ASSERT_EQ(0, load("size=8M"));
+	ASSERT_EQ(0, module_load("size=8M"));
 	kb = 8 * 1024;
 	TH_LOG("Shmem +%ld kB, Unevictable +%ld kB for an %ld kB buffer",
 	       meminfo_kb("Shmem") - shmem0,
@@ -384,8 +358,8 @@ TEST_F(mod, max_size_caps_all_devices_together)
 {
 	const uint64_t M = 1 << 20;
 
-	ASSERT_EQ(0, unload());
-	ASSERT_EQ(0, load("size=1M devices=2 max_size=6M"));
+	ASSERT_EQ(0, module_unload());
+	ASSERT_EQ(0, module_load("size=1M devices=2 max_size=6M"));
 	EXPECT_EQ(0, resize_dev(MODNAME, 4 * M));		/* 4 + 1 */
 	EXPECT_EQ(-ENOMEM, resize_dev(MODNAME "1", 3 * M));	/* 4 + 3 */
 	EXPECT_EQ(M, sysfs_read_num(MODNAME "1", "size"));
@@ -437,7 +411,7 @@ TEST_F_TIMEOUT(mod, load_failing_part_way_leaves_no_open_file, 300)
 	long committed;
 	pid_t pid;
 
-	ASSERT_EQ(0, unload());
+	ASSERT_EQ(0, module_unload());
 	ASSERT_EQ(0, pipe(pipefd));
 	pid = fork_child();
 	ASSERT_LE(0, pid);
@@ -463,7 +437,7 @@ TEST_F_TIMEOUT(mod, load_failing_part_way_leaves_no_open_file, 300)
 	ASSERT_EQ(0, write_proc("/proc/sys/vm/overcommit_memory", "2"));
 
 	snprintf(params, sizeof(params), "size=%ldK devices=3", size_kb);
-	ret = load(params);
+	ret = module_load(params);
 
 	write_proc("/proc/sys/vm/overcommit_memory", mode);
 	write_proc("/proc/sys/vm/overcommit_kbytes", kbytes);
@@ -474,8 +448,8 @@ TEST_F_TIMEOUT(mod, load_failing_part_way_leaves_no_open_file, 300)
 	close(pipefd[0]);
 
 	EXPECT_EQ(-ENOMEM, ret);
-	EXPECT_FALSE(loaded()) {
-		unload();
+	EXPECT_FALSE(module_loaded()) {
+		module_unload();
 	}
 	EXPECT_EQ(0, opened) {
 		TH_LOG("%d opens succeeded during a load that failed", opened);
