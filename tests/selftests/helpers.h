@@ -269,6 +269,25 @@ static inline bool module_loaded(void)
 	return access("/sys/module/" MODNAME, F_OK) == 0;
 }
 
+/* kB of a /proc/meminfo field, or -1 */
+static inline long meminfo_kb(const char *field)
+{
+	char line[256];
+	size_t flen = strlen(field);
+	long v = -1;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, field, flen) && line[flen] == ':') {
+			v = atol(line + flen + 1);
+			break;
+		}
+	fclose(f);
+	return v;
+}
+
 /* true when the running kernel is older than major.minor */
 static inline int kernel_older_than(int major, int minor)
 {

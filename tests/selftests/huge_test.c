@@ -50,37 +50,22 @@ static void read_param(char *out, size_t len)
 }
 
 /*
- * kB of a /proc/meminfo field, or -1. The counters are folded from the
- * CPUs' deltas first (vm.stat_refresh): 5.10 counts a shmem huge page as
- * 1 in NR_SHMEM_THPS, below the per-CPU threshold, so ShmemHugePages
- * showed 0 kB right after a load that had brought in 16 MiB of them.
+ * Folds the CPUs' deltas into the counters /proc/meminfo shows
+ * (vm.stat_refresh): 5.10 counts a shmem huge page as 1 in
+ * NR_SHMEM_THPS, below the per-CPU threshold, so ShmemHugePages showed
+ * 0 kB right after a load that had brought in 16 MiB of them. Without
+ * it (not root, no such file), the counters are read as they are.
  */
-static long meminfo_kb(const char *field)
+static void vm_stat_refresh(void)
 {
-	char line[256];
-	size_t flen = strlen(field);
-	long v = -1;
-	FILE *f;
-	int fd;
+	int fd = open("/proc/sys/vm/stat_refresh", O_WRONLY | O_CLOEXEC);
 
-	/* without it (not root, no such file), read the counters as they are */
-	fd = open("/proc/sys/vm/stat_refresh", O_WRONLY | O_CLOEXEC);
 	if (fd >= 0) {
 		ssize_t n = write(fd, "1", 1);
 
 		close(fd);
 		(void)n;
 	}
-	f = fopen("/proc/meminfo", "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, field, flen) && line[flen] == ':') {
-			v = atol(line + flen + 1);
-			break;
-		}
-	fclose(f);
-	return v;
 }
 
 /*
@@ -154,6 +139,7 @@ static int map_and_touch(const char *params, long ps, struct huge_run *r)
 	ret = module_load(all);
 	if (ret)
 		return ret;
+	vm_stat_refresh();
 	r->huge_kb = meminfo_kb("ShmemHugePages");
 	fd = open("/dev/" MODNAME, O_RDWR);
 	if (fd < 0)

@@ -37,25 +37,6 @@ static void last_log_line(char *out, size_t len)
 			snprintf(out, len, "%s", line);
 }
 
-/* kmemleak-free memory accounting: kB of a /proc/meminfo field */
-static long meminfo_kb(const char *field)
-{
-	char line[256];
-	size_t flen = strlen(field);
-	long v = -1;
-	FILE *f = fopen("/proc/meminfo", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, field, flen) && line[flen] == ':') {
-			v = atol(line + flen + 1);
-			break;
-		}
-	fclose(f);
-	return v;
-}
-
 FIXTURE(mod) {
 	long ps;	/* page size */
 };
