@@ -11,9 +11,11 @@
 #   VMLINUZ=...   its bzImage
 #   KMAKE=...     extra make arguments (none)
 # Everything else goes to stderr; the build's own output to
-# BUILD_DIR/debug-kernel/build.log.
+# CACHE/debug-kernel/build.log.
 #
-# The tree is extracted into BUILD_DIR/debug-kernel/src and built there.
+# The tree is extracted into CACHE/debug-kernel/src and built there; CACHE
+# is the machine's cache (tests/provision/cache.sh), so every checkout, and
+# CI's fresh clone, finds the kernel built once.
 # A stamp holds a hash of what decides the kernel: the base, the tarball
 # and the fragment's options (its comments aside). When it matches and the
 # image exists, nothing is done. Otherwise the tree is configured again and
@@ -38,7 +40,9 @@ FRAGMENT=$HERE/debug.config
 TARBALL=${LINUX_SOURCE_TARBALL:-/usr/src/linux-source-6.1.tar.xz}
 BASE=${DEBUG_KERNEL_BASE:-tiny}
 JOBS=${DEBUG_KERNEL_JOBS:-2}
-DIR=$BUILD/debug-kernel
+# shellcheck source=tests/provision/cache.sh
+. "$HERE/cache.sh"
+DIR=$(mmio_shm_cache_dir)/debug-kernel
 SRC=$DIR/src
 LOG=$DIR/build.log
 

@@ -18,7 +18,7 @@
 # assignments goes to stderr.
 #
 # 7.2 (sid: the newest 7.x in Debian unstable, whatever its version) is
-# built and unpacked in a sid chroot, BUILD_DIR/sid, by
+# built and unpacked in a sid chroot, CACHE/sid, by
 # tests/provision/sid-chroot.sh: its kbuild tools need a newer glibc and
 # gcc than this system has.
 #
@@ -31,6 +31,9 @@ set -eu
 
 KERNEL=${1:-6.1}
 BUILD=$(realpath -m "${2:-build}")
+# shellcheck source=tests/provision/cache.sh
+. "$(dirname "$0")/cache.sh"
+CACHE=$(mmio_shm_cache_dir)
 
 die() {
 	echo "kernels: $*" >&2
@@ -51,12 +54,12 @@ newest() {
 fetch() {
 	suite=$1
 	abire=$2
-	cache=$BUILD/kernels/$KERNEL
+	cache=$CACHE/kernels/$KERNEL
 	root=$cache/root
 
 	# one fetch at a time per kernel: others wait, then find the cache
-	mkdir -p "$BUILD/kernels"
-	exec 9>"$BUILD/kernels/.lock-$KERNEL"
+	mkdir -p "$CACHE/kernels"
+	exec 9>"$CACHE/kernels/.lock-$KERNEL"
 	flock 9
 	if [ -f "$cache/abi" ] && [ -z "${KERNELS_REFRESH:-}" ]; then
 		abi=$(cat "$cache/abi")
@@ -160,7 +163,7 @@ case "$KERNEL" in
 	;;
 debug)
 	# 6.1 with KASAN, lockdep, kmemleak, UBSAN and fault injection, built
-	# from linux-source-6.1 into the build directory (make check-debug)
+	# from linux-source-6.1 into the cache (make check-debug)
 	dbg=$("$(dirname "$0")/debug-kernel.sh" "$BUILD") ||
 		die "no debug kernel"
 	kdir=$(echo "$dbg" | sed -n 's/^KDIR=//p')
@@ -169,7 +172,7 @@ debug)
 	kchroot=""
 	;;
 7.2|sid)
-	sid=$("$(dirname "$0")/sid-chroot.sh" setup "$BUILD") ||
+	sid=$("$(dirname "$0")/sid-chroot.sh" setup "$CACHE") ||
 		die "no sid chroot with 7.x headers"
 	sid_root=$(echo "$sid" | sed -n 's/^ROOT=//p')
 	abi=$(echo "$sid" | sed -n 's/^ABI=//p')

@@ -5,7 +5,8 @@
 # kernel. sid's kbuild tools need a newer glibc than this system's and its
 # headers want gcc-16, so the module for 7.x is built inside the chroot.
 #
-#   setup BUILD_DIR   create (once) a minbase sid chroot in BUILD_DIR/sid
+#   setup CACHE_DIR   create (once) a minbase sid chroot in CACHE_DIR/sid
+#                     (kernels.sh passes the machine's cache: cache.sh)
 #                     with make and the newest linux-headers-7.*-amd64, and
 #                     unpack that kernel's linux-binary package (its vmlinuz
 #                     is ROOT/usr/lib/modules/ABI-amd64/vmlinuz) and
@@ -131,7 +132,7 @@ setup() {
 
 case "${1:-}" in
 setup)
-	[ $# -eq 2 ] || die "usage: $0 setup BUILD_DIR"
+	[ $# -eq 2 ] || die "usage: $0 setup CACHE_DIR"
 	setup "$2"
 	;;
 run)
@@ -142,6 +143,6 @@ run)
 	in_chroot "$root" "$@"
 	;;
 *)
-	die "usage: $0 setup BUILD_DIR | run ROOT CMD..."
+	die "usage: $0 setup CACHE_DIR | run ROOT CMD..."
 	;;
 esac
