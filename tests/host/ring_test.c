@@ -38,8 +38,8 @@ static size_t rec_size(size_t len)
 }
 
 /* the documented layout: a side's block holds its position at +0, its
- * waiting flag at +8, its sleep ticket at +12 and the low half of the
- * position it sleeps on at +16; the consumer's block is at head_offset */
+ * sleep ticket at +8, the position it sleeps on at +16, its waiting flag
+ * at +24 and its wake word at +44; the consumer's block is at head_offset */
 static uint64_t *pos_of(unsigned char *mem, bool consumer)
 {
 	struct mmio_shm_ring_hdr *h = (void *)mem;
@@ -47,19 +47,24 @@ static uint64_t *pos_of(unsigned char *mem, bool consumer)
 	return (void *)(mem + (consumer ? h->head_offset : h->tail_offset));
 }
 
+static uint64_t *sleeps_of(unsigned char *mem, bool consumer)
+{
+	return pos_of(mem, consumer) + 1;
+}
+
+static uint64_t *sleep_on_of(unsigned char *mem, bool consumer)
+{
+	return pos_of(mem, consumer) + 2;
+}
+
 static uint32_t *waiting_of(unsigned char *mem, bool consumer)
 {
-	return (uint32_t *)(void *)(pos_of(mem, consumer) + 1);
+	return (uint32_t *)(void *)(pos_of(mem, consumer) + 3);
 }
 
-static uint32_t *sleeps_of(unsigned char *mem, bool consumer)
+static uint32_t *wake_of(unsigned char *mem, bool consumer)
 {
-	return waiting_of(mem, consumer) + 1;
-}
-
-static uint32_t *sleep_on_of(unsigned char *mem, bool consumer)
-{
-	return waiting_of(mem, consumer) + 2;
+	return (uint32_t *)(void *)((unsigned char *)pos_of(mem, consumer) + 44);
 }
 
 static uint32_t is_waiting(unsigned char *mem, bool consumer)
@@ -754,11 +759,37 @@ TEST_F(ring, consumer_refuses_a_corrupt_record_with_eproto)
 	/* a tail more than the data area ahead of head */
 	*tail += variant->data_size + 8;
 	EXPECT_EQ(-EPROTO, mmio_shm_ring_peek(self->ring, 0, &q, &len));
-	/* ... or behind it, for the producer too */
+	/* ... or behind it, or misaligned */
 	*tail = 0;
 	EXPECT_EQ(-EPROTO, mmio_shm_ring_peek(self->ring, 0, &q, &len));
-	*tail = *pos_of(self->mem, true) + variant->data_size + 8;
-	EXPECT_EQ(-EPROTO, mmio_shm_ring_send(self->ring, "x", 1, 0));
+	*tail = *pos_of(self->mem, true) + 4;
+	EXPECT_EQ(-EPROTO, mmio_shm_ring_peek(self->ring, 0, &q, &len));
+}
+
+TEST_F(ring, producer_refuses_a_corrupt_head_with_eproto)
+{
+	uint64_t *head = pos_of(self->mem, true), h0, tail;
+	unsigned char buf[8] = { 0 };
+	int ret;
+
+	/* full: the producer must load head again to find room */
+	while (!(ret = mmio_shm_ring_send(self->ring, buf, sizeof(buf), 0)))
+		;
+	ASSERT_EQ(-EAGAIN, ret);
+	h0 = *head;
+	tail = *pos_of(self->mem, false);
+	/* ahead of tail */
+	*head = tail + 8;
+	EXPECT_EQ(-EPROTO, mmio_shm_ring_send(self->ring, buf, 8, 0));
+	/* misaligned */
+	*head = h0 + 4;
+	EXPECT_EQ(-EPROTO, mmio_shm_ring_send(self->ring, buf, 8, 0));
+	/* more than the data area behind tail */
+	*head = tail - variant->data_size - 8;
+	EXPECT_EQ(-EPROTO, mmio_shm_ring_send(self->ring, buf, 8, 0));
+	/* the honest head again: just full */
+	*head = h0;
+	EXPECT_EQ(-EAGAIN, mmio_shm_ring_send(self->ring, buf, 8, 0));
 }
 
 /* the elapsed ms of @call, which must return @err */
@@ -954,6 +985,10 @@ TEST_F(ring, positions_past_2_to_the_32_keep_working)
 	EXPECT_EQ(0, child_status(pid));
 	/* 16 bytes of padding up to the end, then the 32-byte record */
 	EXPECT_EQ(start + 16 + 32, *pos_of(self->mem, true));
+	/* the child's copy of the handle consumed: attach anew to go on */
+	mmio_shm_ring_detach(self->ring);
+	ASSERT_EQ(0, mmio_shm_ring_attach(self->mem, self->len, 0,
+					  &self->ring));
 	for (n = 0; n < 100; n++) {
 		fill(buf, n, n % 50);
 		ASSERT_EQ(0, mmio_shm_ring_send(self->ring, buf, n % 50, 0));
@@ -971,6 +1006,9 @@ TEST_F(ring, positions_past_2_to_the_32_keep_working)
 #endif
 
 static volatile sig_atomic_t futex_wakes, futex_waits;
+/* the word and value of the last futex call trapped */
+static void *volatile futex_addr;
+static volatile uint32_t futex_val;
 
 /*
  * SIGSYS from the filter below: a futex call, counted by its operation
@@ -983,9 +1021,13 @@ static void count_futex(int sig, siginfo_t *si, void *ctx)
 
 #if defined(__x86_64__)
 	op = uc->uc_mcontext.gregs[REG_RSI];
+	futex_addr = (void *)uc->uc_mcontext.gregs[REG_RDI];
+	futex_val = (uint32_t)uc->uc_mcontext.gregs[REG_RDX];
 	uc->uc_mcontext.gregs[REG_RAX] = -ENOSYS;
 #elif defined(__aarch64__)
 	op = (long)uc->uc_mcontext.regs[1];
+	futex_addr = (void *)uc->uc_mcontext.regs[0];
+	futex_val = (uint32_t)uc->uc_mcontext.regs[2];
 	uc->uc_mcontext.regs[0] = (unsigned long)-ENOSYS;
 #else
 	op = -1;
@@ -1143,7 +1185,7 @@ TEST_F(ring, a_waker_spends_no_ticket_on_a_sleep_that_saw_its_record)
 		SKIP(return, "no seccomp filter for futex on this machine");
 	tail = *pos_of(self->mem, false);
 	/* the consumer sleeps on the position the next send publishes */
-	*sleep_on_of(self->mem, true) = (uint32_t)(tail + rec_size(8));
+	*sleep_on_of(self->mem, true) = tail + rec_size(8);
 	*sleeps_of(self->mem, true) += 1;
 	*waiting_of(self->mem, true) = 1;
 	ASSERT_EQ(0, mmio_shm_ring_send(self->ring, buf, 8, 0));
@@ -1155,6 +1197,174 @@ TEST_F(ring, a_waker_spends_no_ticket_on_a_sleep_that_saw_its_record)
 	EXPECT_EQ(1, futex_wakes);
 	*waiting_of(self->mem, true) = 0;
 	EXPECT_EQ(0, futex_waits);
+}
+
+/*
+ * The word a side sleeps on is the other side's wake word, for the value
+ * it had before the sleeper raised its flag, and a wake-up bumps it
+ * before FUTEX_WAKE: a wake-up can then never land between the sleeper's
+ * last check and its FUTEX_WAIT and be lost (a bind is such an event too:
+ * tests/selftests/peer_test.c stages it on the device).
+ */
+TEST_F(ring, a_sleeper_waits_on_the_wake_word_which_every_wake_up_bumps)
+{
+	unsigned char buf[64] = { 0 };
+	uint32_t w;
+	size_t got;
+
+	if (trap_futex())
+		SKIP(return, "no seccomp filter for futex on this machine");
+	w = *wake_of(self->mem, false);
+	EXPECT_EQ(-ENOSYS, mmio_shm_ring_recv(self->ring, buf, sizeof(buf),
+					      1000 * MS, &got));
+	EXPECT_EQ(1, futex_waits);
+	EXPECT_EQ((void *)wake_of(self->mem, false), futex_addr);
+	EXPECT_EQ(w, futex_val);
+	/* a consumer flagged as waiting: the send bumps, then wakes */
+	*sleeps_of(self->mem, true) += 1;
+	*waiting_of(self->mem, true) = 1;
+	ASSERT_EQ(0, mmio_shm_ring_send(self->ring, buf, 8, 0));
+	EXPECT_EQ(1, futex_wakes);
+	EXPECT_EQ((void *)wake_of(self->mem, false), futex_addr);
+	EXPECT_EQ(w + 1, *wake_of(self->mem, false));
+	/* nobody flagged: no bump, no call */
+	*waiting_of(self->mem, true) = 0;
+	ASSERT_EQ(0, mmio_shm_ring_send(self->ring, buf, 8, 0));
+	EXPECT_EQ(w + 1, *wake_of(self->mem, false));
+	EXPECT_EQ(1, futex_wakes);
+}
+
+/*
+ * The ticket is 64 bits: a sleeper whose counter moved on by 2^32 sleeps
+ * that nobody woke (timeouts, signals, doorbell rings by anyone) still
+ * gets a new ticket, not the one its waker spent last. With a 32-bit
+ * ticket that sleep was skipped by every publication: a hang.
+ */
+TEST_F(ring, a_ticket_2_to_the_32_sleeps_later_is_still_a_new_one)
+{
+	unsigned char buf[64] = { 0 };
+
+	if (trap_futex())
+		SKIP(return, "no seccomp filter for futex on this machine");
+	*sleeps_of(self->mem, true) = 5;
+	*waiting_of(self->mem, true) = 1;
+	ASSERT_EQ(0, mmio_shm_ring_send(self->ring, buf, 8, 0));
+	EXPECT_EQ(1, futex_wakes);
+	/* 2^32 unspent sleeps later, the consumer sleeps again */
+	*sleeps_of(self->mem, true) = 5 + (1ull << 32);
+	ASSERT_EQ(0, mmio_shm_ring_send(self->ring, buf, 8, 0));
+	EXPECT_EQ(2, futex_wakes);
+	*waiting_of(self->mem, true) = 0;
+}
+
+/*
+ * A region laid out to end at a PROT_NONE page, the bytes before it a
+ * canary: an access past the region faults, one before it shows.
+ */
+struct guarded {
+	unsigned char *base;		/* the mapping: pages, then the guard */
+	size_t map_len;
+	unsigned char *mem;		/* the ring's region, ending at guard */
+	size_t len;
+};
+
+#define GUARD_DATA	4096
+#define CANARY		0xa5
+
+static int guarded_map(struct guarded *g)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	int fd;
+
+	g->len = MMIO_SHM_RING_OVERHEAD + GUARD_DATA;
+	g->map_len = ((g->len + (size_t)page - 1) / (size_t)page + 1) *
+		     (size_t)page;
+	fd = memfd_of_size(g->map_len);
+	if (fd < 0)
+		return -1;
+	g->base = mmap(NULL, g->map_len, PROT_READ | PROT_WRITE, MAP_SHARED,
+		       fd, 0);
+	close(fd);
+	if (g->base == MAP_FAILED ||
+	    mprotect(g->base + g->map_len - page, (size_t)page, PROT_NONE))
+		return -1;
+	g->mem = g->base + g->map_len - page - g->len;
+	memset(g->base, CANARY, (size_t)(g->mem - g->base));
+	return 0;
+}
+
+static bool canary_intact(const struct guarded *g)
+{
+	const unsigned char *p;
+
+	for (p = g->base; p < g->mem; p++)
+		if (*p != CANARY)
+			return false;
+	return true;
+}
+
+/*
+ * A hostile producer writes the consumer's own position (which the
+ * consumer must never read back) next to the end of the data area and a
+ * tail 8 bytes past it. Trusting those, the consumer would read a record
+ * header across the end of the region, into the guard page.
+ */
+TEST(a_hostile_producer_cannot_make_the_consumer_read_outside_the_region)
+{
+	struct mmio_shm_ring *prod, *cons;
+	unsigned char out[64];
+	struct guarded g;
+	const void *q;
+	size_t got;
+
+	ASSERT_EQ(0, guarded_map(&g));
+	ASSERT_EQ(0, mmio_shm_ring_init(g.mem, g.len, 0, &prod));
+	ASSERT_EQ(0, mmio_shm_ring_attach(g.mem, g.len, 0, &cons));
+	ASSERT_EQ(0, mmio_shm_ring_send(prod, "honest!", 8, 0));
+	ASSERT_EQ(0, mmio_shm_ring_recv(cons, out, sizeof(out), 0, &got));
+	/* the adversary's writes: head at size - 4, tail past it */
+	*pos_of(g.mem, true) = GUARD_DATA - 4;
+	*pos_of(g.mem, false) = GUARD_DATA + 4;
+	EXPECT_EQ(-EPROTO, mmio_shm_ring_peek(cons, 0, &q, &got));
+	EXPECT_EQ(-EPROTO, mmio_shm_ring_recv(cons, out, sizeof(out), 0, &got));
+	/* an aligned tail a whole data area ahead of the forged head */
+	*pos_of(g.mem, false) = GUARD_DATA - 4 + GUARD_DATA;
+	EXPECT_EQ(-EPROTO, mmio_shm_ring_peek(cons, 0, &q, &got));
+	EXPECT_TRUE(canary_intact(&g));
+	mmio_shm_ring_detach(prod);
+	mmio_shm_ring_detach(cons);
+	munmap(g.base, g.map_len);
+}
+
+/*
+ * A hostile consumer writes the producer's own position 4 bytes short of
+ * the end of the data area and a head that leaves room. Trusting its tail,
+ * the producer would write its padding record's header across the end of
+ * the region.
+ */
+TEST(a_hostile_consumer_cannot_make_the_producer_write_outside_the_region)
+{
+	struct mmio_shm_ring *prod;
+	struct guarded g;
+	unsigned char rec[16] = { 0 };
+	uint64_t tail;
+
+	ASSERT_EQ(0, guarded_map(&g));
+	ASSERT_EQ(0, mmio_shm_ring_init(g.mem, g.len, 0, &prod));
+	*pos_of(g.mem, false) = GUARD_DATA - 4;
+	*pos_of(g.mem, true) = GUARD_DATA - 8;
+	/* the producer goes on from its own tail, 0: the record is at 0 */
+	ASSERT_EQ(0, mmio_shm_ring_send(prod, rec, sizeof(rec), 0));
+	memcpy(&tail, pos_of(g.mem, false), sizeof(tail));
+	EXPECT_EQ(rec_size(sizeof(rec)), tail);
+	/* and the forged head is caught once the producer needs it */
+	while (!mmio_shm_ring_send(prod, rec, sizeof(rec), 0))
+		;
+	*pos_of(g.mem, true) = GUARD_DATA - 4;
+	EXPECT_EQ(-EPROTO, mmio_shm_ring_send(prod, rec, sizeof(rec), 0));
+	EXPECT_TRUE(canary_intact(&g));
+	mmio_shm_ring_detach(prod);
+	munmap(g.base, g.map_len);
 }
 
 #define RECORDS		1000000

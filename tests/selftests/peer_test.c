@@ -27,9 +27,9 @@
 
 /* the consumer's block, as libmmio_shm.h lays it out */
 #define HEAD_BLOCK 256
-#define BLK_WAITING 8
-#define BLK_SLEEPS 12
-#define BLK_SLEEP_HOW 20
+#define BLK_SLEEPS 8		/* its low half, on little-endian */
+#define BLK_WAITING 24
+#define BLK_SLEEP_HOW 28
 
 static uint32_t blk_word(void *mem, size_t blk, size_t field)
 {

@@ -348,13 +348,15 @@ MMIO_SHM_API int mmio_shm_peer_alive(struct mmio_shm *shm,
  *
  *   0    struct mmio_shm_ring_hdr: magic, version, sizes and offsets,
  *        written by mmio_shm_ring_init() and never again
- *   128  the producer's block: uint64_t tail at +0, uint32_t waiting at +8
- *        (the producer sleeps for space), uint32_t sleeps at +12 (a ticket
- *        per sleep), uint32_t sleep_on at +16 (the low half of the head it
- *        sleeps on), uint32_t sleep_how at +20 (0: on the futex, 1: on the
- *        device's doorbell), uint32_t endpoint at +24 and uint64_t cookie
- *        at +32 (its binding on the device, cookie 0 when not bound), the
- *        rest unused; only the producer writes it
+ *   128  the producer's block: uint64_t tail at +0, uint64_t sleeps at +8
+ *        (a ticket per sleep), uint64_t sleep_on at +16 (the head it
+ *        sleeps on), uint32_t waiting at +24 (the producer sleeps for
+ *        space), uint32_t sleep_how at +28 (0: on the futex, 1: on the
+ *        device's doorbell), uint64_t cookie at +32 and uint32_t endpoint
+ *        at +40 (its binding on the device, cookie 0 when not bound),
+ *        uint32_t wake at +44 (bumped before each wake-up the producer
+ *        makes: the word the consumer sleeps on), the rest unused; only
+ *        the producer writes it
  *   256  the consumer's block: the same with head (the consumer sleeps for
  *        records); only the consumer writes it
  *   384  the data area: data_size bytes, a power of two
@@ -366,9 +368,17 @@ MMIO_SHM_API int mmio_shm_peer_alive(struct mmio_shm *shm,
  * record does not fit between the tail and the end of the data area, the
  * producer first fills that rest with a padding record (flags
  * MMIO_SHM_RING_REC_PAD), which the consumer skips; the record then starts
- * at offset 0. A sleeping side waits on the low 32 bits of the other
- * side's position with a shared futex (so the mapping must be MAP_SHARED
- * between processes); see docs/design.md for the ordering rules.
+ * at offset 0. A sleeping side waits on the other side's wake word with a
+ * shared futex (so the mapping must be MAP_SHARED between processes); see
+ * docs/design.md for the ordering rules.
+ *
+ * Trust: the other side is untrusted. Nothing it writes into the region
+ * (its position, record headers, its block's other words, the header
+ * after attach) can make the library read or write outside the region:
+ * each side keeps its own position in its handle and checks every word
+ * it reads from the other side; what does not add up is -EPROTO, and the
+ * ring is then of no further use (make a new one). A hostile peer can
+ * still feed wrong payloads or stall: that is what the timeouts are for.
  *
  * Peer liveness: on the device, each side may mmio_shm_ring_bind() its
  * handle. Once both have, a side that must wait sleeps on the doorbell and
@@ -382,6 +392,17 @@ MMIO_SHM_API int mmio_shm_peer_alive(struct mmio_shm *shm,
  * peer is an idle one, and only timeouts (or a pidfd on the peer's pid)
  * end the wait.
  *
+ * A consumer that polls with a zero timeout never waits, so it never
+ * meets -EPIPE: it asks mmio_shm_ring_peer_alive() instead. After -EPIPE
+ * the ring stays as it is: a restarted peer can attach and bind again
+ * (the binding names a new cookie), and the surviving handle picks it up
+ * at its next wait; records the gone peer committed are still there.
+ * A child forked after a bind that keeps the device open or mapped keeps
+ * the binding alive (the binding belongs to the open file description,
+ * which it shares): it must close and unmap the device, or the peer never
+ * gets -EPIPE. mmio_shm_ring_detach() does not unbind; closing the
+ * mmio_shm handle that was bound does.
+ *
  * Timeouts of the ring's blocking calls: 0 does not wait (-EAGAIN when the
  * ring is full or empty), a negative value (MMIO_SHM_TIMEOUT_FOREVER) waits
  * forever, any other value is a relative timeout in nanoseconds on
@@ -390,7 +411,7 @@ MMIO_SHM_API int mmio_shm_peer_alive(struct mmio_shm *shm,
 
 /* struct mmio_shm_ring_hdr's magic and version */
 #define MMIO_SHM_RING_MAGIC		0x676e6972u	/* "ring" on little-endian */
-#define MMIO_SHM_RING_VERSION		1u
+#define MMIO_SHM_RING_VERSION		2u	/* 1.2: 64-bit tickets, wake */
 
 /* bytes before the data area: a region of OVERHEAD + 2^n bytes wastes none */
 #define MMIO_SHM_RING_OVERHEAD		384u
@@ -516,8 +537,11 @@ MMIO_SHM_API int mmio_shm_ring_get_max_msg(struct mmio_shm_ring *ring,
  * @timeout_ns: how long to wait for space (see the timeout rule above)
  *
  * Return: 0 once the record is visible to the consumer; -EMSGSIZE when
- * @len exceeds what the ring can ever hold; -EAGAIN when the ring is full
- * and @timeout_ns is 0; -ETIMEDOUT; -EINTR (see mmio_shm_ring_reserve());
+ * @len exceeds what the ring can ever hold; -EAGAIN when @timeout_ns is 0
+ * and the record does not fit now: the ring is full, or the record must
+ * start over at the beginning of the data area and does not fit there
+ * yet (then the call has already published the padding record up to the
+ * end, which the consumer skips: calling again is always right); -ETIMEDOUT; -EINTR (see mmio_shm_ring_reserve());
  * -EBUSY while a reservation is pending; -EPROTO when the positions are
  * corrupt; -EPIPE when it had to wait and the bound consumer is gone (see
  * mmio_shm_ring_bind()); -EINVAL.
@@ -632,6 +656,25 @@ MMIO_SHM_API int mmio_shm_ring_release(struct mmio_shm_ring *ring);
  */
 MMIO_SHM_API int mmio_shm_ring_bind(struct mmio_shm_ring *ring,
 				    struct mmio_shm *shm, unsigned int side);
+
+/**
+ * mmio_shm_ring_peer_alive() - is the other side's binding still in place?
+ * @ring: the handle, bound with mmio_shm_ring_bind()
+ * @side: this handle's side, as given to mmio_shm_ring_bind()
+ *
+ * Asks the kernel, without waiting, whether the process bound on the
+ * other side still holds its binding: what a consumer that polls with a
+ * zero timeout (and so never meets -EPIPE) calls when the ring stays
+ * empty. One system call.
+ *
+ * Return: 1 when the peer is bound and alive; 0 when its binding is gone
+ * (it exited, crashed or was killed); -ENOENT when this handle or the
+ * other side is not bound (yet); -EPROTO when the other side's block
+ * names an endpoint the device does not have; -EINVAL for a NULL @ring or
+ * an unknown @side; another negative errno from the device.
+ */
+MMIO_SHM_API int mmio_shm_ring_peer_alive(struct mmio_shm_ring *ring,
+					  unsigned int side);
 
 #ifdef __cplusplus
 }

@@ -6,38 +6,54 @@
  * The layout is in libmmio_shm.h; docs/design.md has the whole protocol.
  * In short:
  *
+ *  - Trust. The other side is another process, and whatever it writes
+ *    into the region is input, not state: a bug or malice there must never
+ *    make this library read or write outside the region. So each side
+ *    keeps its own position in its handle and only publishes it to its
+ *    block; it never reads it back. The other side's position is checked
+ *    on every load (8-byte aligned, between this side's position and one
+ *    data area ahead of it, without a subtraction that can wrap), and so is
+ *    every record header; the header's sizes are copied once, at attach.
+ *    Anything inconsistent is -EPROTO. The sleep words, sleep_how,
+ *    endpoint and cookie only decide whom to wake and how: garbage there
+ *    costs a spurious wake-up or a wait until the timeout, never memory.
  *  - Ordering. The producer writes a record, then stores tail with release;
  *    the consumer loads tail with acquire before it reads the record. The
  *    consumer stores head with release once it is done with a record; the
  *    producer loads head with acquire before it writes over that space.
- *    Each position is written by its own side only.
+ *    Each block is written by its own side only.
  *  - Sleeping (the rule io_uring's NEED_WAKEUP flag follows). A side that
- *    must wait spins briefly, then sets its waiting flag, issues a full
- *    fence and reads the other side's position once more; only if that has
- *    not moved does it FUTEX_WAIT on the position's low 32 bits, for the
- *    value it read. A side that moves its position stores it, issues a full
- *    fence, then reads the other side's waiting flag, and makes the
- *    FUTEX_WAKE system call only when the flag is set. The two fences are
- *    ordered one way or the other in the single total order of seq_cst
- *    fences, so either the sleeper sees the new position or the waker sees
- *    the flag; a wake that comes before the sleeper is in the kernel is not
- *    lost either, since FUTEX_WAIT refuses to sleep once the word differs
- *    from the value the sleeper read.
+ *    must wait spins briefly, then loads the other side's wake word, sets
+ *    its waiting flag, issues a full fence and reads the other side's
+ *    position once more; only if that has not moved does it FUTEX_WAIT on
+ *    the wake word, for the value it loaded. A side that moves its
+ *    position stores it, issues a full fence, then reads the other side's
+ *    waiting flag; only when the flag is set does it bump its own wake
+ *    word (release) and make the FUTEX_WAKE system call. The two fences
+ *    are ordered one way or the other in the single total order of
+ *    seq_cst fences, so either the sleeper sees the new position or the
+ *    waker sees the flag and bumps the word after the sleeper loaded it;
+ *    FUTEX_WAIT then refuses to sleep, or is woken.
+ *  - Every event a sleeper must wake for changes the word it sleeps on: a
+ *    publication (above) and a bind (mmio_shm_ring_bind() bumps the wake
+ *    word too). A FUTEX_WAKE for an event that left the word as it was
+ *    could come before the sleeper's FUTEX_WAIT and be lost, and the
+ *    FUTEX_WAIT would then sleep on a word that no longer changes.
  *  - One wake-up per sleep. Before raising its flag the sleeper stores
- *    the low 32 bits of the position it will sleep on, then takes a new
- *    ticket (its block's sleeps counter, stored with release). A waker
- *    loads the ticket with acquire, then that word: if the word is its own
- *    position, the sleeper has seen this publication already and needs a
- *    later one, so the waker neither wakes nor spends the ticket.
- *    Otherwise it wakes and remembers the ticket; the same ticket seen
- *    again costs no system call, so the records published while the woken
- *    side is on its way back cost none. Without the word check, a waker
- *    delayed between its fence and its loads could spend the ticket of a
- *    sleep that began after its publication on a wake-up that sleep does
- *    not need, and every later publication would skip that sleep. The
- *    flag is never lowered by the waker: that would let a late wake-up,
- *    meant for the sleep before, take down the flag of the next one and
- *    lose its wake-up.
+ *    the position it will sleep on (sleep_on), then takes a new ticket
+ *    (its block's 64-bit sleeps counter, stored with release, so it never
+ *    wraps in practice). A waker loads the ticket with acquire, then
+ *    sleep_on: if that is its own position, the sleeper has seen this
+ *    publication already and needs a later one, so the waker neither
+ *    wakes nor spends the ticket. Otherwise it wakes and remembers the
+ *    ticket; the same ticket seen again costs no system call, so the
+ *    records published while the woken side is on its way back cost none.
+ *    Without the sleep_on check, a waker delayed between its fence and its
+ *    loads could spend the ticket of a sleep that began after its
+ *    publication on a wake-up that sleep does not need, and every later
+ *    publication would skip that sleep. The flag is never lowered by the
+ *    waker: that would let a late wake-up, meant for the sleep before,
+ *    take down the flag of the next one and lose its wake-up.
  *  - Peers bound on the device (mmio_shm_ring_bind()). Once the other
  *    side's block names a binding (its endpoint, then its cookie, stored
  *    with release), a side that must wait sleeps on the device's doorbell
@@ -49,14 +65,6 @@
  *    the doorbell past the sequence and the sleep ends at once. A peer
  *    found gone is -EPIPE, but only after the position was checked once
  *    more: what the peer published before it died is still delivered.
- *  - The futex word is the low half of a 64-bit position. While one side
- *    sleeps on the other's position, that position moves by at most
- *    data_size <= 2^31 bytes (the sleeper does not move its own), so its
- *    low 32 bits cannot come back to the value the sleeper read.
- *
- * The handle copies the header's sizes when it is made, and checks every
- * record header before use, so nothing a peer writes into the region
- * later can make the library read or write outside it.
  */
 #include <limits.h>
 #include <linux/futex.h>
@@ -77,24 +85,29 @@
 #define RING_NOWAIT		0
 #define RING_FOREVER		UINT64_MAX
 
+/* the device's endpoints (MMIO_SHM_IOC_BIND): 0 to 63 */
+#define RING_ENDPOINTS		64
+
 /*
  * A position block (128 bytes, the libmmio_shm.h layout): the producer's
- * holds tail, the consumer's holds head. Only the block's owner writes it.
+ * holds tail, the consumer's holds head. Only the block's owner writes it,
+ * and the owner never reads back what the other side could have changed.
  */
 struct ring_block {
 	_Atomic uint64_t pos;		/* bytes ever produced or consumed */
+	_Atomic uint64_t sleeps;	/* the owner's sleeps: its ticket */
+	_Atomic uint64_t sleep_on;	/* the other's position it sleeps on */
 	_Atomic uint32_t waiting;	/* 1: the owner sleeps, or is about to */
-	_Atomic uint32_t sleeps;	/* the owner's sleeps, mod 2^32, not 0 */
-	_Atomic uint32_t sleep_on;	/* low 32 bits of the position awaited */
 	_Atomic uint32_t sleep_how;	/* RING_SLEEP_FUTEX or _DOORBELL */
-	_Atomic uint32_t endpoint;	/* the owner's device endpoint */
-	uint32_t pad0;
 	_Atomic uint64_t cookie;	/* its binding's cookie; 0: not bound */
-	unsigned char pad[MMIO_SHM_RING_ALIGN - 40];
+	_Atomic uint32_t endpoint;	/* the owner's device endpoint */
+	_Atomic uint32_t wake;		/* bumped before each wake-up: the */
+					/* futex word the other side sleeps on */
+	unsigned char pad[MMIO_SHM_RING_ALIGN - 48];
 };
 
 /* how a side sleeps: what its waker must do */
-#define RING_SLEEP_FUTEX	0	/* FUTEX_WAKE on the position */
+#define RING_SLEEP_FUTEX	0	/* FUTEX_WAKE on the waker's wake word */
 #define RING_SLEEP_DOORBELL	1	/* MMIO_SHM_IOC_NOTIFY on the device */
 
 /* a record header; the payload follows, the whole rounded up to 8 bytes */
@@ -118,12 +131,13 @@ _Static_assert(offsetof(struct mmio_shm_ring_hdr, region_size) == 8 &&
 	       "header field offsets as documented");
 _Static_assert(sizeof(struct ring_block) == MMIO_SHM_RING_ALIGN &&
 	       offsetof(struct ring_block, pos) == 0 &&
-	       offsetof(struct ring_block, waiting) == 8 &&
-	       offsetof(struct ring_block, sleeps) == 12 &&
+	       offsetof(struct ring_block, sleeps) == 8 &&
 	       offsetof(struct ring_block, sleep_on) == 16 &&
-	       offsetof(struct ring_block, sleep_how) == 20 &&
-	       offsetof(struct ring_block, endpoint) == 24 &&
-	       offsetof(struct ring_block, cookie) == 32,
+	       offsetof(struct ring_block, waiting) == 24 &&
+	       offsetof(struct ring_block, sleep_how) == 28 &&
+	       offsetof(struct ring_block, cookie) == 32 &&
+	       offsetof(struct ring_block, endpoint) == 40 &&
+	       offsetof(struct ring_block, wake) == 44,
 	       "a position block is 128 bytes as libmmio_shm.h documents");
 _Static_assert(sizeof(_Atomic uint64_t) == 8 &&
 	       sizeof(_Atomic uint32_t) == 4,
@@ -136,13 +150,14 @@ _Static_assert(sizeof(struct ring_rec) == 8, "a record header is 8 bytes");
 _Static_assert(MMIO_SHM_RING_OVERHEAD == 3 * MMIO_SHM_RING_ALIGN,
 	       "header, tail block, head block, then the data area");
 _Static_assert(MMIO_SHM_RING_MAX_DATA <= (1u << 31),
-	       "a position moves less than 2^32 while the other side sleeps");
+	       "a record length fits in the header's 32 bits");
 
 /*
  * The handle. The first group is set when it is made and never changes.
  * The producer's and the consumer's groups are used only by the thread
  * doing that side's work; they sit on their own cache lines so that a
- * producer and a consumer thread can share one handle.
+ * producer and a consumer thread can share one handle. Each side's own
+ * position lives here, never read back from the region.
  */
 struct mmio_shm_ring {
 	struct ring_block *tail_blk;	/* the producer's block */
@@ -153,16 +168,20 @@ struct mmio_shm_ring {
 	struct mmio_shm *shm;		/* the device, once bound; not owned */
 
 	/* the producer's side */
-	alignas(64) uint64_t head_seen;	/* a head loaded earlier: <= head */
+	alignas(64) uint64_t tail;	/* its own position, as published */
+	uint64_t head_seen;		/* a checked head loaded earlier */
 	uint64_t resv_pos;		/* where the reserved record starts */
 	size_t resv_len;		/* its payload length */
 	bool resv;			/* a reservation is pending */
-	uint32_t cons_woken;		/* the consumer's sleep last woken */
+	uint32_t prod_wake;		/* its wake word's value, as published */
+	uint64_t cons_woken;		/* the consumer's sleep last woken */
 
 	/* the consumer's side */
-	alignas(64) uint64_t tail_seen;	/* a tail loaded earlier: <= tail */
+	alignas(64) uint64_t head;	/* its own position, as published */
+	uint64_t tail_seen;		/* a checked tail loaded earlier */
 	uint64_t peek_size;		/* bytes of the peeked record; 0: none */
-	uint32_t prod_woken;		/* the producer's sleep last woken */
+	uint32_t cons_wake;		/* its wake word's value, as published */
+	uint64_t prod_woken;		/* the producer's sleep last woken */
 };
 
 /* bytes a record with a @len-byte payload takes in the data area */
@@ -180,13 +199,6 @@ static void ring_cpu_relax(void)
 #endif
 }
 
-/* the 32-bit word a side sleeps on: the low half of the other's position */
-static uint32_t *ring_futex_word(struct ring_block *blk)
-{
-	return (uint32_t *)(void *)&blk->pos +
-	       (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__);
-}
-
 /*
  * Shared (not FUTEX_PRIVATE_FLAG) futex calls: the key is then the page
  * cache page, so a waker in another process that maps the same file finds
@@ -195,16 +207,22 @@ static uint32_t *ring_futex_word(struct ring_block *blk)
 static int ring_futex_wait(struct ring_block *blk, uint32_t val,
 			   const struct timespec *rel)
 {
-	int ret = mmio_shm_sysret(syscall(SYS_futex, ring_futex_word(blk),
-					  FUTEX_WAIT, val, rel, NULL, 0));
+	int ret = mmio_shm_sysret(syscall(SYS_futex, &blk->wake, FUTEX_WAIT,
+					  val, rel, NULL, 0));
 
 	return ret < 0 ? ret : 0;
 }
 
-static void ring_futex_wake(struct ring_block *blk)
+/*
+ * Bumps @mine's wake word (@val: its value as this side last stored it)
+ * and wakes whoever sleeps on it. The release store pairs with the
+ * acquire load in ring_wait_move(): a sleeper that sees the new value
+ * sees what this side stored before (a position, a cookie).
+ */
+static void ring_wake(struct ring_block *mine, uint32_t *val)
 {
-	syscall(SYS_futex, ring_futex_word(blk), FUTEX_WAKE, INT_MAX,
-		NULL, NULL, 0);
+	atomic_store_explicit(&mine->wake, ++*val, memory_order_release);
+	syscall(SYS_futex, &mine->wake, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
 }
 
 static uint64_t ring_now(void)
@@ -233,13 +251,14 @@ static uint64_t ring_deadline(int64_t timeout_ns)
 /*
  * Moves @mine's position to @pos, publishing everything written before,
  * and wakes the other side if, and only if, it is flagged as waiting and
- * this handle has not woken that sleep (its ticket, *@woken) yet.
+ * this handle has not woken that sleep (its ticket, *@woken) yet. @wake
+ * is this side's wake word as it last stored it.
  */
 static void ring_publish(struct mmio_shm_ring *ring, struct ring_block *mine,
 			 struct ring_block *other, uint64_t pos,
-			 uint32_t *woken)
+			 uint32_t *wake, uint64_t *woken)
 {
-	uint32_t ticket;
+	uint64_t ticket;
 
 	atomic_store_explicit(&mine->pos, pos, memory_order_release);
 	/* pairs with the fence in ring_wait_move(): see the top of the file */
@@ -251,28 +270,29 @@ static void ring_publish(struct mmio_shm_ring *ring, struct ring_block *mine,
 	if (ticket == *woken)
 		return;
 	/* that sleep has seen this position: it waits for a later one */
-	if (atomic_load_explicit(&other->sleep_on, memory_order_relaxed) ==
-	    (uint32_t)pos)
+	if (atomic_load_explicit(&other->sleep_on, memory_order_relaxed) == pos)
 		return;
 	*woken = ticket;
 	if (atomic_load_explicit(&other->sleep_how, memory_order_relaxed) ==
 	    RING_SLEEP_DOORBELL && ring->shm)
 		mmio_shm_notify(ring->shm, NULL);
 	else
-		ring_futex_wake(mine);
+		ring_wake(mine, wake);
 }
 
 /*
  * Is the binding named in @other's block still in place? 1 yes (and
  * *@seqp is the doorbell sequence to sleep on), 0 gone, -ENOENT when
- * @other names no binding or this handle is not bound, another negative
- * errno when the kernel cannot be asked.
+ * @other names no binding or this handle is not bound, -EPROTO when the
+ * block names no endpoint the device has, another negative errno when the
+ * kernel cannot be asked.
  */
 static int ring_peer(struct mmio_shm_ring *ring, struct ring_block *other,
 		     uint64_t *seqp)
 {
 	uint64_t cookie;
 	uint32_t ep;
+	int ret;
 
 	if (!ring->shm)
 		return -ENOENT;
@@ -281,7 +301,11 @@ static int ring_peer(struct mmio_shm_ring *ring, struct ring_block *other,
 	if (!cookie)
 		return -ENOENT;
 	ep = atomic_load_explicit(&other->endpoint, memory_order_relaxed);
-	return mmio_shm_peer_check(ring->shm, ep, cookie, seqp);
+	/* written by the other side: input, checked like any */
+	if (ep >= RING_ENDPOINTS)
+		return -EPROTO;
+	ret = mmio_shm_peer_check(ring->shm, ep, cookie, seqp);
+	return ret == -EINVAL ? -EPROTO : ret;
 }
 
 /* MMIO_SHM_IOC_WAIT until the doorbell passes @seq or the deadline */
@@ -303,18 +327,19 @@ static int ring_doorbell_wait(struct mmio_shm *shm, uint64_t seq,
  * with @mine flagged as waiting: on the doorbell when the peer is bound
  * on the device (and this handle too), on the futex otherwise.
  *
- * Return: 0 with the new position in *@posp; -EAGAIN at once for
- * RING_NOWAIT; -ETIMEDOUT at @deadline; -EINTR; -EPIPE when the peer's
- * binding was released and its position did not move; another negative
- * errno from futex() or the device.
+ * Return: 0 with the new position in *@posp (not checked yet: the caller
+ * checks it); -EAGAIN at once for RING_NOWAIT; -ETIMEDOUT at @deadline;
+ * -EINTR; -EPIPE when the peer's binding was released and its position
+ * did not move; -EPROTO when the other block names a bad endpoint;
+ * another negative errno from futex() or the device.
  */
 static int ring_wait_move(struct mmio_shm_ring *ring, struct ring_block *mine,
 			  struct ring_block *other, uint64_t seen,
 			  uint64_t deadline, uint64_t *posp)
 {
 	struct timespec rel, *relp = NULL;
-	uint64_t pos, now, dseq = 0;
-	uint32_t ticket, how;
+	uint64_t pos, now, ticket, dseq = 0;
+	uint32_t how, wake;
 	int i, alive, ret = 0;
 
 	if (deadline == RING_NOWAIT)
@@ -328,21 +353,28 @@ static int ring_wait_move(struct mmio_shm_ring *ring, struct ring_block *mine,
 		ring_cpu_relax();
 	}
 	for (;;) {
+		/*
+		 * The word to sleep on, before the flag: a wake-up decided
+		 * after the fence below bumps it past this value. Pairs with
+		 * the release store in ring_wake().
+		 */
+		wake = atomic_load_explicit(&other->wake, memory_order_acquire);
 		/* before the flag: a release after this rings past dseq */
 		alive = ring_peer(ring, other, &dseq);
 		if (alive < 0 && alive != -ENOENT) {
 			ret = alive;
+			pos = seen;
 			break;
 		}
 		how = alive >= 0 ? RING_SLEEP_DOORBELL : RING_SLEEP_FUTEX;
-		atomic_store_explicit(&mine->sleep_on, (uint32_t)seen,
+		atomic_store_explicit(&mine->sleep_on, seen,
 				      memory_order_relaxed);
 		atomic_store_explicit(&mine->sleep_how, how,
 				      memory_order_relaxed);
 		ticket = atomic_load_explicit(&mine->sleeps,
 					      memory_order_relaxed) + 1;
 		/* a waker that loads this ticket loads sleep_on/how after it */
-		atomic_store_explicit(&mine->sleeps, ticket ? ticket : 1,
+		atomic_store_explicit(&mine->sleeps, ticket,
 				      memory_order_release);
 		atomic_store_explicit(&mine->waiting, 1, memory_order_relaxed);
 		/* pairs with the fence in ring_publish() */
@@ -352,9 +384,9 @@ static int ring_wait_move(struct mmio_shm_ring *ring, struct ring_block *mine,
 			break;
 		/*
 		 * The peer bound after ring_peer() looked: go round again to
-		 * sleep on the doorbell. Pairs with the fence in
-		 * mmio_shm_ring_bind(): either this load sees the cookie or
-		 * the binder sees the flag and wakes the futex.
+		 * sleep on the doorbell. A bind after this load bumps the
+		 * wake word past the value loaded above, so the futex sleep
+		 * ends at once (see mmio_shm_ring_bind()).
 		 */
 		if (how == RING_SLEEP_FUTEX && ring->shm &&
 		    atomic_load_explicit(&other->cookie, memory_order_relaxed))
@@ -377,7 +409,7 @@ static int ring_wait_move(struct mmio_shm_ring *ring, struct ring_block *mine,
 		if (how == RING_SLEEP_DOORBELL)
 			ret = ring_doorbell_wait(ring->shm, dseq, deadline);
 		else
-			ret = ring_futex_wait(other, (uint32_t)seen, relp);
+			ret = ring_futex_wait(other, wake, relp);
 		/* woken, the word moved already, or timed out: check again */
 		if (ret && ret != -EAGAIN && ret != -ETIMEDOUT)
 			break;
@@ -389,73 +421,93 @@ static int ring_wait_move(struct mmio_shm_ring *ring, struct ring_block *mine,
 }
 
 /*
- * The producer: waits until @need bytes are free from @tail on.
- * Return: 0, or a negative errno (-EPROTO when head is beyond tail or
- * more than the data area behind it).
+ * Is @pos, the other side's position as loaded, one it can have: 8-byte
+ * aligned, at most one data area ahead of @base and not behind it? For
+ * the consumer @base is head and @pos tail; for the producer @base is
+ * tail minus the data area and @pos head. No subtraction here can wrap to
+ * a small number: @pos - @base is compared as it is, unsigned.
  */
-static int ring_wait_space(struct mmio_shm_ring *ring, uint64_t tail,
-			   uint64_t need, uint64_t deadline)
+static bool ring_pos_ok(const struct mmio_shm_ring *ring, uint64_t base,
+			uint64_t pos)
 {
-	uint64_t head = ring->head_seen, fresh, used;
+	return !(pos % sizeof(struct ring_rec)) && pos - base <= ring->size;
+}
+
+/*
+ * The producer: waits until @need bytes are free from its tail on.
+ * Return: 0, or a negative errno (-EPROTO when the consumer's head is
+ * misaligned, beyond tail or more than the data area behind it).
+ */
+static int ring_wait_space(struct mmio_shm_ring *ring, uint64_t need,
+			   uint64_t deadline)
+{
+	uint64_t tail = ring->tail, head = ring->head_seen, fresh;
 	int ret;
 
 	for (;;) {
-		used = tail - head;
-		if (used <= ring->size && ring->size - used >= need)
+		/* head is checked: 0 <= tail - head <= size */
+		if (ring->size - (tail - head) >= need)
 			break;
 		/* head only grows: an older value never shows too much room */
 		fresh = atomic_load_explicit(&ring->head_blk->pos,
 					     memory_order_acquire);
-		if (fresh != head) {
-			head = fresh;
-			continue;
+		if (fresh == head) {
+			ret = ring_wait_move(ring, ring->tail_blk,
+					     ring->head_blk, head, deadline,
+					     &fresh);
+			if (ret)
+				return ret;
 		}
-		if (used > ring->size)
+		if (!ring_pos_ok(ring, tail - ring->size, fresh))
 			return -EPROTO;
-		ret = ring_wait_move(ring, ring->tail_blk, ring->head_blk, head,
-				     deadline, &head);
-		if (ret)
-			return ret;
+		head = fresh;
 	}
 	ring->head_seen = head;
 	return 0;
 }
 
 /*
- * The consumer: waits until there is data from @head on.
+ * The consumer: waits until there is data from its head on.
  * Return: 0 with the tail in *@tailp, or a negative errno (-EPROTO when
- * tail is behind head or more than the data area ahead of it).
+ * the producer's tail is misaligned, behind head or more than the data
+ * area ahead of it).
  */
-static int ring_wait_data(struct mmio_shm_ring *ring, uint64_t head,
-			  uint64_t deadline, uint64_t *tailp)
+static int ring_wait_data(struct mmio_shm_ring *ring, uint64_t deadline,
+			  uint64_t *tailp)
 {
-	uint64_t tail = ring->tail_seen, fresh;
+	uint64_t head = ring->head, tail = ring->tail_seen, fresh;
 	int ret;
 
 	for (;;) {
-		/* 0 < tail - head <= size */
-		if (tail - head - 1 < ring->size)
+		/* tail is checked: 0 <= tail - head <= size */
+		if (tail != head)
 			break;
 		/* tail only grows: an older value never shows too much data */
 		fresh = atomic_load_explicit(&ring->tail_blk->pos,
 					     memory_order_acquire);
-		if (fresh != tail) {
-			tail = fresh;
-			continue;
+		if (fresh == tail) {
+			ret = ring_wait_move(ring, ring->head_blk,
+					     ring->tail_blk, tail, deadline,
+					     &fresh);
+			if (ret)
+				return ret;
 		}
-		if (tail != head)
+		if (!ring_pos_ok(ring, head, fresh))
 			return -EPROTO;
-		ret = ring_wait_move(ring, ring->head_blk, ring->tail_blk, tail,
-				     deadline, &tail);
-		if (ret)
-			return ret;
+		tail = fresh;
 	}
 	ring->tail_seen = tail;
 	*tailp = tail;
 	return 0;
 }
 
-static int ring_new(void *mem, uint64_t data_size, struct mmio_shm_ring **ringp)
+/*
+ * A handle on the ring at @mem with a data area of @data_size bytes,
+ * whose positions are @head and @tail (checked by the caller). The wake
+ * words are read once: from then on each side knows its own.
+ */
+static int ring_new(void *mem, uint64_t data_size, uint64_t head,
+		    uint64_t tail, struct mmio_shm_ring **ringp)
 {
 	struct mmio_shm_ring *ring;
 	unsigned char *base = mem;
@@ -469,11 +521,15 @@ static int ring_new(void *mem, uint64_t data_size, struct mmio_shm_ring **ringp)
 		.data = base + MMIO_SHM_RING_OVERHEAD,
 		.size = data_size,
 		.mask = data_size - 1,
+		.tail = tail,
+		.head_seen = head,
+		.head = head,
+		.tail_seen = tail,
 	};
-	ring->head_seen = atomic_load_explicit(&ring->head_blk->pos,
-					       memory_order_acquire);
-	ring->tail_seen = atomic_load_explicit(&ring->tail_blk->pos,
-					       memory_order_acquire);
+	ring->prod_wake = atomic_load_explicit(&ring->tail_blk->wake,
+					       memory_order_relaxed);
+	ring->cons_wake = atomic_load_explicit(&ring->head_blk->wake,
+					       memory_order_relaxed);
 	*ringp = ring;
 	return 0;
 }
@@ -510,7 +566,7 @@ MMIO_SHM_API int mmio_shm_ring_init(void *mem, size_t len, unsigned int flags,
 	hdr->head_offset = RING_HEAD_OFFSET;
 	hdr->data_offset = MMIO_SHM_RING_OVERHEAD;
 	hdr->data_size = data_size;
-	ret = ring_new(mem, data_size, ringp);
+	ret = ring_new(mem, data_size, 0, 0, ringp);
 	if (ret)
 		return ret;
 	/*
@@ -522,7 +578,7 @@ MMIO_SHM_API int mmio_shm_ring_init(void *mem, size_t len, unsigned int flags,
 	return 0;
 }
 
-/* does the header describe a version 1 ring inside @len bytes? */
+/* does the header describe a ring of this version inside @len bytes? */
 static bool ring_hdr_ok(const struct mmio_shm_ring_hdr *h, size_t len)
 {
 	size_t i;
@@ -533,7 +589,7 @@ static bool ring_hdr_ok(const struct mmio_shm_ring_hdr *h, size_t len)
 	for (i = 0; i < sizeof(h->reserved) / sizeof(h->reserved[0]); i++)
 		if (h->reserved[i])
 			return false;
-	/* version 1 places everything at fixed offsets */
+	/* this version places everything at fixed offsets */
 	if (h->tail_offset != RING_TAIL_OFFSET ||
 	    h->head_offset != RING_HEAD_OFFSET ||
 	    h->data_offset != MMIO_SHM_RING_OVERHEAD)
@@ -551,9 +607,8 @@ MMIO_SHM_API int mmio_shm_ring_attach(void *mem, size_t len,
 				      struct mmio_shm_ring **ringp)
 {
 	struct mmio_shm_ring_hdr *hdr = mem, h;
-	struct mmio_shm_ring *ring;
+	struct ring_block *blk;
 	uint64_t head, tail;
-	int ret;
 
 	if (!ring_mem_ok(mem, flags, ringp) || len < sizeof(h))
 		return -EINVAL;
@@ -565,19 +620,19 @@ MMIO_SHM_API int mmio_shm_ring_attach(void *mem, size_t len,
 	memcpy(&h, hdr, sizeof(h));
 	if (!ring_hdr_ok(&h, len))
 		return -EPROTO;
-	ret = ring_new(mem, h.data_size, &ring);
-	if (ret)
-		return ret;
-	head = ring->head_seen;
-	tail = ring->tail_seen;
+	/* the only time either position is read from the region */
+	blk = (struct ring_block *)(void *)((unsigned char *)mem +
+					    RING_HEAD_OFFSET);
+	head = atomic_load_explicit(&blk->pos, memory_order_acquire);
+	blk = (struct ring_block *)(void *)((unsigned char *)mem +
+					    RING_TAIL_OFFSET);
+	tail = atomic_load_explicit(&blk->pos, memory_order_acquire);
 	/* records start 8-byte aligned, and tail is 0 to size bytes ahead */
-	if ((head | tail) % sizeof(struct ring_rec) ||
-	    tail - head > ring->size) {
-		free(ring);
+	if (head % sizeof(struct ring_rec) ||
+	    !ring_pos_ok(&(struct mmio_shm_ring){ .size = h.data_size },
+			 head, tail))
 		return -EPROTO;
-	}
-	*ringp = ring;
-	return 0;
+	return ring_new(mem, h.data_size, head, tail, ringp);
 }
 
 MMIO_SHM_API int mmio_shm_ring_detach(struct mmio_shm_ring *ring)
@@ -600,7 +655,7 @@ MMIO_SHM_API int mmio_shm_ring_get_max_msg(struct mmio_shm_ring *ring,
 MMIO_SHM_API int mmio_shm_ring_reserve(struct mmio_shm_ring *ring, size_t len,
 				       int64_t timeout_ns, void **bufp)
 {
-	uint64_t tail, off, pad, need, deadline;
+	uint64_t off, pad, need, deadline;
 	struct ring_rec *rec;
 	int ret;
 
@@ -612,33 +667,34 @@ MMIO_SHM_API int mmio_shm_ring_reserve(struct mmio_shm_ring *ring, size_t len,
 		return -EMSGSIZE;
 	need = ring_rec_size(len);
 	deadline = ring_deadline(timeout_ns);
-	/* only this side writes tail: no ordering needed to read it back */
-	tail = atomic_load_explicit(&ring->tail_blk->pos, memory_order_relaxed);
-	off = tail & ring->mask;
+	/* the handle's own tail: 8-byte aligned, so off <= size - 8 */
+	off = ring->tail & ring->mask;
 	if (ring->size - off < need) {
 		/*
 		 * The wrap rule: a record never straddles the end. The rest of
 		 * the data area becomes a padding record, published on its own
 		 * as soon as it fits, and the record starts at offset 0. So a
 		 * record of up to the whole data area always fits eventually.
+		 * A call that then finds no room for the record itself
+		 * returns with the padding published: the documented -EAGAIN.
 		 */
 		pad = ring->size - off;
-		ret = ring_wait_space(ring, tail, pad, deadline);
+		ret = ring_wait_space(ring, pad, deadline);
 		if (ret)
 			return ret;
 		rec = (struct ring_rec *)(void *)(ring->data + off);
 		rec->len = (uint32_t)(pad - sizeof(*rec));
 		rec->flags = MMIO_SHM_RING_REC_PAD;
-		tail += pad;
-		ring_publish(ring, ring->tail_blk, ring->head_blk, tail,
-			     &ring->cons_woken);
+		ring->tail += pad;
+		ring_publish(ring, ring->tail_blk, ring->head_blk, ring->tail,
+			     &ring->prod_wake, &ring->cons_woken);
 		off = 0;
 	}
-	ret = ring_wait_space(ring, tail, need, deadline);
+	ret = ring_wait_space(ring, need, deadline);
 	if (ret)
 		return ret;
 	ring->resv = true;
-	ring->resv_pos = tail;
+	ring->resv_pos = ring->tail;
 	ring->resv_len = len;
 	*bufp = ring->data + off + sizeof(*rec);
 	return 0;
@@ -655,8 +711,9 @@ MMIO_SHM_API int mmio_shm_ring_commit(struct mmio_shm_ring *ring, size_t len)
 	rec->len = (uint32_t)len;
 	rec->flags = 0;
 	ring->resv = false;
-	ring_publish(ring, ring->tail_blk, ring->head_blk,
-		     ring->resv_pos + ring_rec_size(len), &ring->cons_woken);
+	ring->tail = ring->resv_pos + ring_rec_size(len);
+	ring_publish(ring, ring->tail_blk, ring->head_blk, ring->tail,
+		     &ring->prod_wake, &ring->cons_woken);
 	return 0;
 }
 
@@ -681,36 +738,38 @@ MMIO_SHM_API int mmio_shm_ring_peek(struct mmio_shm_ring *ring,
 				    int64_t timeout_ns, const void **bufp,
 				    size_t *lenp)
 {
-	uint64_t head, tail, off, size, deadline;
+	uint64_t tail, off, size, deadline;
 	struct ring_rec *rec, r;
 	int ret;
 
 	if (!ring || !bufp || !lenp)
 		return -EINVAL;
 	deadline = ring_deadline(timeout_ns);
-	/* only this side writes head: no ordering needed to read it back */
-	head = atomic_load_explicit(&ring->head_blk->pos, memory_order_relaxed);
 	for (;;) {
-		ret = ring_wait_data(ring, head, deadline, &tail);
+		ret = ring_wait_data(ring, deadline, &tail);
 		if (ret)
 			return ret;
-		off = head & ring->mask;
+		/* the handle's own head: 8-byte aligned, so off <= size - 8 */
+		off = ring->head & ring->mask;
 		rec = (struct ring_rec *)(void *)(ring->data + off);
 		/* one copy of the header, checked and then used */
 		r = *rec;
 		size = ring_rec_size(r.len);
-		/* in one piece, written already, no flag we do not know */
+		/*
+		 * In one piece, written already, no flag we do not know. The
+		 * producer wrote r; off + size and tail - head cannot wrap.
+		 */
 		if (r.flags & ~MMIO_SHM_RING_REC_PAD ||
-		    r.len > ring->size - off - sizeof(r) || size > tail - head)
+		    off + size > ring->size || size > tail - ring->head)
 			return -EPROTO;
 		if (!(r.flags & MMIO_SHM_RING_REC_PAD))
 			break;
 		/* padding runs to the end of the data area, no shorter */
 		if (off + size != ring->size)
 			return -EPROTO;
-		head += size;
-		ring_publish(ring, ring->head_blk, ring->tail_blk, head,
-			     &ring->prod_woken);
+		ring->head += size;
+		ring_publish(ring, ring->head_blk, ring->tail_blk, ring->head,
+			     &ring->cons_wake, &ring->prod_woken);
 	}
 	/* peeking again finds the same record: head has not moved */
 	ring->peek_size = size;
@@ -721,15 +780,12 @@ MMIO_SHM_API int mmio_shm_ring_peek(struct mmio_shm_ring *ring,
 
 MMIO_SHM_API int mmio_shm_ring_release(struct mmio_shm_ring *ring)
 {
-	uint64_t head;
-
 	if (!ring || !ring->peek_size)
 		return -EINVAL;
-	head = atomic_load_explicit(&ring->head_blk->pos, memory_order_relaxed);
-	head += ring->peek_size;
+	ring->head += ring->peek_size;
 	ring->peek_size = 0;
-	ring_publish(ring, ring->head_blk, ring->tail_blk, head,
-		     &ring->prod_woken);
+	ring_publish(ring, ring->head_blk, ring->tail_blk, ring->head,
+		     &ring->cons_wake, &ring->prod_woken);
 	return 0;
 }
 
@@ -760,16 +816,20 @@ MMIO_SHM_API int mmio_shm_ring_bind(struct mmio_shm_ring *ring,
 {
 	struct mmio_shm_endpoint ep;
 	struct ring_block *blk;
+	uint32_t *wake;
 	int ret;
 
 	if (!ring || !shm)
 		return -EINVAL;
-	if (side == MMIO_SHM_RING_PRODUCER)
+	if (side == MMIO_SHM_RING_PRODUCER) {
 		blk = ring->tail_blk;
-	else if (side == MMIO_SHM_RING_CONSUMER)
+		wake = &ring->prod_wake;
+	} else if (side == MMIO_SHM_RING_CONSUMER) {
 		blk = ring->head_blk;
-	else
+		wake = &ring->cons_wake;
+	} else {
 		return -EINVAL;
+	}
 	if (ring->shm)
 		return -EALREADY;
 	ret = mmio_shm_bind(shm, MMIO_SHM_ENDPOINT_ANY, &ep);
@@ -781,10 +841,26 @@ MMIO_SHM_API int mmio_shm_ring_bind(struct mmio_shm_ring *ring,
 	ring->shm = shm;
 	/*
 	 * The other side may sleep on the futex, chosen before it saw the
-	 * cookie: wake it, so that it sleeps on the doorbell from now on.
-	 * The fence pairs with the one in ring_wait_move().
+	 * cookie: a bind is an event it must wake for, so it changes the
+	 * word that side sleeps on, which then sleeps on the doorbell.
 	 */
-	atomic_thread_fence(memory_order_seq_cst);
-	ring_futex_wake(blk);
+	ring_wake(blk, wake);
 	return 0;
+}
+
+MMIO_SHM_API int mmio_shm_ring_peer_alive(struct mmio_shm_ring *ring,
+					  unsigned int side)
+{
+	struct ring_block *other;
+	uint64_t seq;
+
+	if (!ring)
+		return -EINVAL;
+	if (side == MMIO_SHM_RING_PRODUCER)
+		other = ring->head_blk;
+	else if (side == MMIO_SHM_RING_CONSUMER)
+		other = ring->tail_blk;
+	else
+		return -EINVAL;
+	return ring_peer(ring, other, &seq);
 }
