@@ -10,6 +10,8 @@
 #   make check-debug     the kselftests, stress, fuzzers, a fault-injection
 #                        sweep and kmemleak in 6.1 built with KASAN, lockdep,
 #                        UBSAN (built into BUILD the first time: minutes)
+#   make fuzz            the ring's libFuzzer target for FUZZ_SECONDS (600)
+#                        from its corpus (tests/shell/ring_fuzz.sh)
 #   make bench           benchmarks on the host and in the guest, side by
 #                        side: build/bench/results.{md,csv,png}
 #   make vm-shell        a shell in the guest with the module's tree visible
@@ -75,6 +77,14 @@ vm-run: vm-prepare
 # report in BUILD/bench (tests/bench/run.sh)
 bench: vm-prepare
 	@tests/bench/run.sh $(KERNEL) $(BUILD)
+
+# the ring against a hostile peer, longer than make check's bounded run
+FUZZ_SECONDS ?= 600
+fuzz:
+	@tests/provision/deps.sh $(BUILD)
+	@$(MAKE) -s -C user O=$(BUILD)/user
+	@$(MAKE) -s -C tests BUILD=$(BUILD) fuzz
+	@MMIO_SHM_BUILD=$(BUILD) RING_FUZZ_SECONDS=$(FUZZ_SECONDS) tests/shell/ring_fuzz.sh
 
 # the device shown step by step (tests/runner/demo.sh): in the KERNEL guest, or
 # with HOST=1 on this machine's own kernel, as root, where modules load
@@ -172,4 +182,5 @@ clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	rm -rf $(BUILD)
 
-.PHONY: all module user check check-matrix check-debug vm-prepare vm-shell vm-run bench demo clean
+.PHONY: all module user check check-matrix check-debug vm-prepare vm-shell vm-run bench fuzz demo \
+	clean

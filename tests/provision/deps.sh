@@ -18,6 +18,8 @@ BUILD=${1:-build}
 # Debian package -> what it gives us
 PACKAGES="
 build-essential
+clang
+libclang-rt-14-dev
 linux-headers-amd64
 linux-image-amd64
 linux-source-6.1
