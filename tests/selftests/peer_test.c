@@ -10,9 +10,16 @@
  * corrupt headers) are tests/host/ring_test.c's.
  */
 #define _GNU_SOURCE
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/futex.h>
+#include <linux/seccomp.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <ucontext.h>
 
 #include "libmmio_shm.h"
 
@@ -25,8 +32,10 @@
 /* about 6 s each in a TCG guest; the debug kernel is several times slower */
 #define RECORDS 100000
 
-/* the consumer's block, as libmmio_shm.h lays it out */
+/* the blocks, as libmmio_shm.h lays them out */
+#define TAIL_BLOCK 128
 #define HEAD_BLOCK 256
+#define BLK_ENDPOINT 40
 #define BLK_SLEEPS 8		/* its low half, on little-endian */
 #define BLK_WAITING 24
 #define BLK_SLEEP_HOW 28
@@ -289,6 +298,185 @@ TEST_F(dev, a_producer_waiting_for_space_gets_epipe_when_the_consumer_dies)
 	close(ready[0]);
 	close(ready[1]);
 	side_close(&p);
+}
+
+/*
+ * Staging the bind race: the consumer's first FUTEX_WAIT is trapped (a
+ * seccomp filter raises SIGSYS), and the handler lets the producer bind
+ * before it makes the real call. That is the consumer past every check,
+ * having seen no cookie, and not yet asleep: the producer's wake-up comes
+ * before the wait. The bind must change the word the consumer sleeps on,
+ * so that the wait returns at once and the consumer moves to the
+ * doorbell; otherwise it sleeps on the futex until its timeout, and a
+ * producer killed meanwhile goes unnoticed.
+ */
+#define STAGE_PASS	0x6d6d696fu	/* futex val3 the filter lets through */
+
+static int stage_go = -1, stage_done = -1;
+static volatile sig_atomic_t staged;
+
+static void stage_futex(int sig, siginfo_t *si, void *ctx)
+{
+	greg_t *r = ((ucontext_t *)ctx)->uc_mcontext.gregs;
+	int saved = errno;
+	char c = 'g';
+	long ret;
+
+	if (!staged && (r[REG_RSI] & FUTEX_CMD_MASK) == FUTEX_WAIT) {
+		staged = 1;
+		if (write(stage_go, &c, 1) != 1 || read(stage_done, &c, 1) != 1)
+			_exit(90);
+	}
+	ret = syscall(SYS_futex, r[REG_RDI], r[REG_RSI], r[REG_RDX],
+		      r[REG_R10], r[REG_R8], STAGE_PASS);
+	r[REG_RAX] = ret == -1 ? -errno : ret;
+	errno = saved;
+}
+
+/* traps every futex call of this process but those with STAGE_PASS */
+static int stage_trap_futex(void)
+{
+	struct sock_filter insns[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 offsetof(struct seccomp_data, arch)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 0, 5),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_futex, 0, 3),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 offsetof(struct seccomp_data, args[5])),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, STAGE_PASS, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = {
+		.len = sizeof(insns) / sizeof(insns[0]),
+		.filter = insns,
+	};
+	struct sigaction sa = {
+		.sa_sigaction = stage_futex,
+		.sa_flags = SA_SIGINFO,
+	};
+
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGSYS, &sa, NULL) ||
+	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
+	    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog))
+		return -1;
+	return 0;
+}
+
+TEST_F(dev, a_bind_just_before_the_consumer_sleeps_moves_it_to_the_doorbell)
+{
+	int go[2], done[2], i;
+	unsigned char buf[64];
+	pid_t prod, killer;
+	struct side c;
+	size_t len;
+
+#ifndef __x86_64__
+	SKIP(return, "the staging reads x86-64 registers");
+#endif
+	ASSERT_EQ(0, pipe(go));
+	ASSERT_EQ(0, pipe(done));
+	ASSERT_EQ(0, side_open(&c, true, MMIO_SHM_RING_CONSUMER));
+	prod = fork_child();
+	ASSERT_LE(0, prod);
+	if (prod == 0) {
+		struct side p;
+		char b;
+
+		if (side_open(&p, false, 0) || read(go[0], &b, 1) != 1)
+			_exit(1);
+		if (mmio_shm_ring_bind(p.ring, p.shm, MMIO_SHM_RING_PRODUCER))
+			_exit(2);
+		if (write(done[1], "d", 1) != 1)
+			_exit(3);
+		pause();
+		_exit(0);
+	}
+	killer = fork_child();
+	ASSERT_LE(0, killer);
+	if (killer == 0) {
+		/* once the consumer sleeps on the doorbell, kill the producer */
+		for (i = 0; i < 20000; i++) {
+			if (blk_word(c.mem, HEAD_BLOCK, BLK_WAITING) &&
+			    blk_word(c.mem, HEAD_BLOCK, BLK_SLEEP_HOW) == 1 &&
+			    wait_blocked_in(getppid(), SYS_ioctl, 100))
+				_exit(kill(prod, SIGKILL) ? 1 : 0);
+			usleep(1000);
+		}
+		_exit(2);
+	}
+	stage_go = go[1];
+	stage_done = done[0];
+	ASSERT_EQ(0, stage_trap_futex());
+	/* 20 s: only a consumer left on the futex gets that far */
+	EXPECT_EQ(-EPIPE, mmio_shm_ring_recv(c.ring, buf, sizeof(buf),
+					     20000000000LL, &len));
+	EXPECT_EQ(1, staged);
+	EXPECT_EQ(0, wait_child(killer));
+	kill(prod, SIGKILL);
+	EXPECT_EQ(128 + SIGKILL, wait_child(prod));
+	side_close(&c);
+}
+
+/*
+ * A consumer that polls with a zero timeout never waits, so it never
+ * meets -EPIPE: it asks mmio_shm_ring_peer_alive(). A block naming an
+ * endpoint the device does not have is the peer's garbage: -EPROTO, also
+ * from a wait, never the kernel's -EINVAL.
+ */
+TEST_F(dev, a_polling_consumer_asks_peer_alive_and_sees_the_producer_go)
+{
+	unsigned char buf[64];
+	int ready[2];
+	struct side c;
+	size_t len;
+	pid_t prod;
+	char b;
+
+	ASSERT_EQ(0, pipe(ready));
+	ASSERT_EQ(0, side_open(&c, true, MMIO_SHM_RING_CONSUMER));
+	/* nobody bound on the other side yet */
+	EXPECT_EQ(-ENOENT, mmio_shm_ring_peer_alive(c.ring,
+						    MMIO_SHM_RING_CONSUMER));
+	prod = fork_child();
+	ASSERT_LE(0, prod);
+	if (prod == 0) {
+		struct side p;
+
+		if (side_open(&p, false, MMIO_SHM_RING_PRODUCER) ||
+		    write(ready[1], "r", 1) != 1)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	ASSERT_EQ(1, read(ready[0], &b, 1));
+	EXPECT_EQ(1, mmio_shm_ring_peer_alive(c.ring, MMIO_SHM_RING_CONSUMER));
+	EXPECT_EQ(-EAGAIN, mmio_shm_ring_recv(c.ring, buf, sizeof(buf), 0,
+					      &len));
+	ASSERT_EQ(0, kill(prod, SIGKILL));
+	EXPECT_EQ(128 + SIGKILL, wait_child(prod));
+	EXPECT_EQ(0, mmio_shm_ring_peer_alive(c.ring, MMIO_SHM_RING_CONSUMER));
+	/* a zero timeout still does not wait: -EAGAIN, as documented */
+	EXPECT_EQ(-EAGAIN, mmio_shm_ring_recv(c.ring, buf, sizeof(buf), 0,
+					      &len));
+	EXPECT_EQ(-EPIPE, mmio_shm_ring_recv(c.ring, buf, sizeof(buf), -1,
+					     &len));
+	/* the producer's block names endpoint 64: garbage */
+	atomic_store((_Atomic uint32_t *)((char *)c.mem + TAIL_BLOCK +
+					  BLK_ENDPOINT), 64);
+	EXPECT_EQ(-EPROTO, mmio_shm_ring_peer_alive(c.ring,
+						    MMIO_SHM_RING_CONSUMER));
+	EXPECT_EQ(-EPROTO, mmio_shm_ring_recv(c.ring, buf, sizeof(buf),
+					      1000000, &len));
+	EXPECT_EQ(-EINVAL, mmio_shm_ring_peer_alive(NULL,
+						    MMIO_SHM_RING_CONSUMER));
+	EXPECT_EQ(-EINVAL, mmio_shm_ring_peer_alive(c.ring, 3));
+	close(ready[0]);
+	close(ready[1]);
+	side_close(&c);
 }
 
 TEST_F(dev, ring_bind_refuses_files_second_binds_and_bad_sides)
