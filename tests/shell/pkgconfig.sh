@@ -23,6 +23,7 @@ usr/share/man/man1/mmio-shm.1
 usr/share/man/man3/mmio_shm_open.3
 usr/share/man/man3/mmio_shm_wait.3
 usr/share/man/man4/mmio_shm.4
+usr/share/man/man7/mmio_shm_ring.7
 "
 
 # the outside program: everything it knows comes from pkg-config

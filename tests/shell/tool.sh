@@ -33,7 +33,7 @@ man_pages_render_without_warnings() {
 	# from user/man, where the .so requests of the variants resolve
 	cd "$TOP/user/man" || exit 1
 	run eval '
-		for f in man1/*.1 man3/*.3 man4/*.4; do
+		for f in man1/*.1 man3/*.3 man4/*.4 man7/*.7; do
 			n=$((n + 1))
 			w=$(MANWIDTH=80 man --warnings -l "$f" 2>&1 >/dev/null)
 			[ -z "$w" ] || echo "$f: $w"

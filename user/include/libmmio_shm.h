@@ -370,7 +370,8 @@ MMIO_SHM_API int mmio_shm_peer_alive(struct mmio_shm *shm,
  * MMIO_SHM_RING_REC_PAD), which the consumer skips; the record then starts
  * at offset 0. A sleeping side waits on the other side's wake word with a
  * shared futex (so the mapping must be MAP_SHARED between processes); see
- * docs/design.md for the ordering rules.
+ * mmio_shm_ring(7) for the rules (docs/design.md in the source tree has the
+ * whole protocol).
  *
  * Trust: the other side is untrusted. Nothing it writes into the region
  * (its position, record headers, its block's other words, the header
