@@ -13,20 +13,16 @@
  * seccomp filter that traps futex).
  */
 #define _GNU_SOURCE
-#include <linux/audit.h>
-#include <linux/filter.h>
-#include <linux/futex.h>
-#include <linux/seccomp.h>
 #include <signal.h>
 #include <stdint.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <time.h>
-#include <ucontext.h>
 
 #include "host.h"
 #include "kselftest_harness.h"
+#include "../selftests/futex_trap.h"
 
 #define MS		1000000LL	/* nanoseconds */
 #define RW		(MMIO_SHM_PROT_READ | MMIO_SHM_PROT_WRITE)
@@ -999,12 +995,6 @@ TEST_F(ring, positions_past_2_to_the_32_keep_working)
 	}
 }
 
-#if defined(__x86_64__)
-#define TEST_AUDIT_ARCH	AUDIT_ARCH_X86_64
-#elif defined(__aarch64__)
-#define TEST_AUDIT_ARCH	AUDIT_ARCH_AARCH64
-#endif
-
 static volatile sig_atomic_t futex_wakes, futex_waits;
 /* the word and value of the last futex call trapped */
 static void *volatile futex_addr;
@@ -1038,41 +1028,10 @@ static void count_futex(int sig, siginfo_t *si, void *ctx)
 		futex_waits++;
 }
 
-/*
- * Makes every futex system call of this process raise SIGSYS instead of
- * running. Return: 0, or -1.
- */
+/* every futex call of this process counted, not made. Return: 0, or -1 */
 static int trap_futex(void)
 {
-#ifdef TEST_AUDIT_ARCH
-	struct sock_filter insns[] = {
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-			 offsetof(struct seccomp_data, arch)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, TEST_AUDIT_ARCH, 0, 3),
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-			 offsetof(struct seccomp_data, nr)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_futex, 0, 1),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-	};
-	struct sock_fprog prog = {
-		.len = sizeof(insns) / sizeof(insns[0]),
-		.filter = insns,
-	};
-	struct sigaction sa = {
-		.sa_sigaction = count_futex,
-		.sa_flags = SA_SIGINFO,
-	};
-
-	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGSYS, &sa, NULL) ||
-	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
-	    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog))
-		return -1;
-	return 0;
-#else
-	return -1;
-#endif
+	return futex_trap(count_futex);
 }
 
 TEST_F(ring, a_waker_makes_no_futex_call_while_nobody_is_flagged)

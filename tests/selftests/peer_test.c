@@ -10,21 +10,15 @@
  * corrupt headers) are tests/host/ring_test.c's.
  */
 #define _GNU_SOURCE
-#include <linux/audit.h>
-#include <linux/filter.h>
-#include <linux/futex.h>
-#include <linux/seccomp.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/syscall.h>
-#include <ucontext.h>
 
 #include "libmmio_shm.h"
 
 #define DEV_MIN_PAGES 32
 #include "fixture.h"
+#include "futex_trap.h"
 
 #define RW (MMIO_SHM_PROT_READ | MMIO_SHM_PROT_WRITE)
 /* a small ring, so that both sides often wait */
@@ -310,8 +304,6 @@ TEST_F(dev, a_producer_waiting_for_space_gets_epipe_when_the_consumer_dies)
  * doorbell; otherwise it sleeps on the futex until its timeout, and a
  * producer killed meanwhile goes unnoticed.
  */
-#define STAGE_PASS	0x6d6d696fu	/* futex val3 the filter lets through */
-
 static int stage_go = -1, stage_done = -1;
 static volatile sig_atomic_t staged;
 
@@ -328,42 +320,9 @@ static void stage_futex(int sig, siginfo_t *si, void *ctx)
 			_exit(90);
 	}
 	ret = syscall(SYS_futex, r[REG_RDI], r[REG_RSI], r[REG_RDX],
-		      r[REG_R10], r[REG_R8], STAGE_PASS);
+		      r[REG_R10], r[REG_R8], FUTEX_TRAP_PASS);
 	r[REG_RAX] = ret == -1 ? -errno : ret;
 	errno = saved;
-}
-
-/* traps every futex call of this process but those with STAGE_PASS */
-static int stage_trap_futex(void)
-{
-	struct sock_filter insns[] = {
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-			 offsetof(struct seccomp_data, arch)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 0, 5),
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-			 offsetof(struct seccomp_data, nr)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_futex, 0, 3),
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-			 offsetof(struct seccomp_data, args[5])),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, STAGE_PASS, 1, 0),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-	};
-	struct sock_fprog prog = {
-		.len = sizeof(insns) / sizeof(insns[0]),
-		.filter = insns,
-	};
-	struct sigaction sa = {
-		.sa_sigaction = stage_futex,
-		.sa_flags = SA_SIGINFO,
-	};
-
-	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGSYS, &sa, NULL) ||
-	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
-	    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog))
-		return -1;
-	return 0;
 }
 
 TEST_F(dev, a_bind_just_before_the_consumer_sleeps_moves_it_to_the_doorbell)
@@ -410,7 +369,7 @@ TEST_F(dev, a_bind_just_before_the_consumer_sleeps_moves_it_to_the_doorbell)
 	}
 	stage_go = go[1];
 	stage_done = done[0];
-	ASSERT_EQ(0, stage_trap_futex());
+	ASSERT_EQ(0, futex_trap(stage_futex));
 	/* 20 s: only a consumer left on the futex gets that far */
 	EXPECT_EQ(-EPIPE, mmio_shm_ring_recv(c.ring, buf, sizeof(buf),
 					     20000000000LL, &len));

@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Makes the futex system calls of the calling process raise SIGSYS
+ * (a seccomp filter) and hands them to a handler of the test's own: how
+ * the ring's tests count the wake-ups a side makes (tests/host/ring_test.c)
+ * and stage a wake-up that lands just before a FUTEX_WAIT
+ * (tests/selftests/peer_test.c). A call whose sixth argument (val3, which
+ * FUTEX_WAIT and FUTEX_WAKE ignore) is FUTEX_TRAP_PASS goes through, so a
+ * handler can still make the real call.
+ */
+#ifndef MMIO_SHM_FUTEX_TRAP_H
+#define MMIO_SHM_FUTEX_TRAP_H
+
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/futex.h>
+#include <linux/seccomp.h>
+#include <signal.h>
+#include <stddef.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#define FUTEX_TRAP_PASS		0x6d6d696fu
+
+#if defined(__x86_64__)
+#define FUTEX_TRAP_ARCH		AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define FUTEX_TRAP_ARCH		AUDIT_ARCH_AARCH64
+#endif
+
+/*
+ * Installs @handler for SIGSYS and the filter. Return: 0, or -1 (no
+ * seccomp here, or an architecture the filter does not know).
+ */
+static inline int futex_trap(void (*handler)(int, siginfo_t *, void *))
+{
+#ifdef FUTEX_TRAP_ARCH
+	struct sock_filter insns[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 offsetof(struct seccomp_data, arch)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, FUTEX_TRAP_ARCH, 0, 5),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_futex, 0, 3),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 offsetof(struct seccomp_data, args[5])),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, FUTEX_TRAP_PASS, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = {
+		.len = sizeof(insns) / sizeof(insns[0]),
+		.filter = insns,
+	};
+	struct sigaction sa = {
+		.sa_sigaction = handler,
+		.sa_flags = SA_SIGINFO,
+	};
+
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGSYS, &sa, NULL) ||
+	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
+	    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog))
+		return -1;
+	return 0;
+#else
+	(void)handler;
+	return -1;
+#endif
+}
+
+#endif /* MMIO_SHM_FUTEX_TRAP_H */
