@@ -422,15 +422,14 @@ static int ring_wait_move(struct mmio_shm_ring *ring, struct ring_block *mine,
 
 /*
  * Is @pos, the other side's position as loaded, one it can have: 8-byte
- * aligned, at most one data area ahead of @base and not behind it? For
+ * aligned, at most @size (the data area) ahead of @base and not behind it? For
  * the consumer @base is head and @pos tail; for the producer @base is
  * tail minus the data area and @pos head. No subtraction here can wrap to
  * a small number: @pos - @base is compared as it is, unsigned.
  */
-static bool ring_pos_ok(const struct mmio_shm_ring *ring, uint64_t base,
-			uint64_t pos)
+static bool ring_pos_ok(uint64_t size, uint64_t base, uint64_t pos)
 {
-	return !(pos % sizeof(struct ring_rec)) && pos - base <= ring->size;
+	return !(pos % sizeof(struct ring_rec)) && pos - base <= size;
 }
 
 /*
@@ -458,7 +457,7 @@ static int ring_wait_space(struct mmio_shm_ring *ring, uint64_t need,
 			if (ret)
 				return ret;
 		}
-		if (!ring_pos_ok(ring, tail - ring->size, fresh))
+		if (!ring_pos_ok(ring->size, tail - ring->size, fresh))
 			return -EPROTO;
 		head = fresh;
 	}
@@ -492,7 +491,7 @@ static int ring_wait_data(struct mmio_shm_ring *ring, uint64_t deadline,
 			if (ret)
 				return ret;
 		}
-		if (!ring_pos_ok(ring, head, fresh))
+		if (!ring_pos_ok(ring->size, head, fresh))
 			return -EPROTO;
 		tail = fresh;
 	}
@@ -629,8 +628,7 @@ MMIO_SHM_API int mmio_shm_ring_attach(void *mem, size_t len,
 	tail = atomic_load_explicit(&blk->pos, memory_order_acquire);
 	/* records start 8-byte aligned, and tail is 0 to size bytes ahead */
 	if (head % sizeof(struct ring_rec) ||
-	    !ring_pos_ok(&(struct mmio_shm_ring){ .size = h.data_size },
-			 head, tail))
+	    !ring_pos_ok(h.data_size, head, tail))
 		return -EPROTO;
 	return ring_new(mem, h.data_size, head, tail, ringp);
 }
