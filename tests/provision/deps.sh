@@ -15,9 +15,11 @@ set -eu
 
 BUILD=${1:-build}
 
-# Debian package -> what it gives us
+# Debian package -> what it gives us (gcc-multilib: -m32 -static builds of
+# the ioctl tests, tests/shell/abi32_suite.sh)
 PACKAGES="
 build-essential
+gcc-multilib
 linux-headers-amd64
 linux-image-amd64
 linux-source-6.1
