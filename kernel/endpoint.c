@@ -117,7 +117,8 @@ long mmio_shm_ioctl_bind(struct mmio_shm_file *mf, void __user *uarg)
 	bool any;
 	int ret;
 
-	ret = mmio_shm_args_in(&args, MMIO_SHM_BIND_ARGS_SIZE_VER0, uarg);
+	ret = mmio_shm_args_in(&args, sizeof(args),
+			       MMIO_SHM_BIND_ARGS_SIZE_VER0, uarg);
 	if (ret)
 		return ret;
 	if ((args.flags & ~MMIO_SHM_BIND_ANY) || args.reserved)
@@ -126,7 +127,7 @@ long mmio_shm_ioctl_bind(struct mmio_shm_file *mf, void __user *uarg)
 	if (any ? args.endpoint : args.endpoint >= MMIO_SHM_MAX_ENDPOINTS)
 		return -EINVAL;
 	/* a binding nobody learnt of is undone: fail on a read-only one first */
-	if (mmio_shm_args_out(uarg, &args))
+	if (mmio_shm_args_out(uarg, &args, sizeof(args)))
 		return -EFAULT;
 
 	ret = mmio_shm_endpoint_take(mf, any ? -1 : (int)args.endpoint,
@@ -135,7 +136,7 @@ long mmio_shm_ioctl_bind(struct mmio_shm_file *mf, void __user *uarg)
 		return ret;
 	args.endpoint = ret;
 
-	if (mmio_shm_args_out(uarg, &args)) {
+	if (mmio_shm_args_out(uarg, &args, sizeof(args))) {
 		/* no peer can know the cookie yet: no doorbell */
 		mmio_shm_endpoint_drop(mf);
 		return -EFAULT;
@@ -160,7 +161,8 @@ long mmio_shm_ioctl_peer(struct mmio_shm_dev *dev, void __user *uarg)
 	struct mmio_shm_peer_args args;
 	int ret;
 
-	ret = mmio_shm_args_in(&args, MMIO_SHM_PEER_ARGS_SIZE_VER0, uarg);
+	ret = mmio_shm_args_in(&args, sizeof(args),
+			       MMIO_SHM_PEER_ARGS_SIZE_VER0, uarg);
 	if (ret)
 		return ret;
 	if (args.flags || args.reserved ||
@@ -172,5 +174,5 @@ long mmio_shm_ioctl_peer(struct mmio_shm_dev *dev, void __user *uarg)
 	args.cookie = dev->ep_cookie[args.endpoint];
 	spin_unlock(&dev->ep_lock);
 
-	return mmio_shm_args_out(uarg, &args);
+	return mmio_shm_args_out(uarg, &args, sizeof(args));
 }

@@ -152,7 +152,8 @@ static long mmio_shm_ioctl_info(struct mmio_shm_dev *dev, void __user *uarg)
 	struct mmio_shm_info_args args;
 	int ret;
 
-	ret = mmio_shm_args_in(&args, MMIO_SHM_INFO_ARGS_SIZE_VER0, uarg);
+	ret = mmio_shm_args_in(&args, sizeof(args),
+			       MMIO_SHM_INFO_ARGS_SIZE_VER0, uarg);
 	if (ret)
 		return ret;
 	if (args.flags || args.reserved)
@@ -164,7 +165,7 @@ static long mmio_shm_ioctl_info(struct mmio_shm_dev *dev, void __user *uarg)
 	args.nr_open = atomic_read(&dev->nr_open);
 	args.nr_maps = atomic_read(&dev->nr_maps);
 
-	return mmio_shm_args_out(uarg, &args);
+	return mmio_shm_args_out(uarg, &args, sizeof(args));
 }
 
 static long mmio_shm_ioctl_resize(struct file *file, struct mmio_shm_dev *dev,
@@ -173,7 +174,8 @@ static long mmio_shm_ioctl_resize(struct file *file, struct mmio_shm_dev *dev,
 	struct mmio_shm_resize_args args;
 	int ret;
 
-	ret = mmio_shm_args_in(&args, MMIO_SHM_RESIZE_ARGS_SIZE_VER0, uarg);
+	ret = mmio_shm_args_in(&args, sizeof(args),
+			       MMIO_SHM_RESIZE_ARGS_SIZE_VER0, uarg);
 	if (ret)
 		return ret;
 	if (args.flags || !args.new_size)
@@ -196,7 +198,8 @@ static long mmio_shm_ioctl_zero(struct file *file, struct mmio_shm_dev *dev,
 	struct mmio_shm_zero_args args;
 	int ret;
 
-	ret = mmio_shm_args_in(&args, MMIO_SHM_ZERO_ARGS_SIZE_VER0, uarg);
+	ret = mmio_shm_args_in(&args, sizeof(args),
+			       MMIO_SHM_ZERO_ARGS_SIZE_VER0, uarg);
 	if (ret)
 		return ret;
 	if (args.flags)
@@ -217,18 +220,19 @@ static long mmio_shm_ioctl_notify(struct mmio_shm_dev *dev, void __user *uarg)
 	struct mmio_shm_notify_args args;
 	int ret;
 
-	ret = mmio_shm_args_in(&args, MMIO_SHM_NOTIFY_ARGS_SIZE_VER0, uarg);
+	ret = mmio_shm_args_in(&args, sizeof(args),
+			       MMIO_SHM_NOTIFY_ARGS_SIZE_VER0, uarg);
 	if (ret)
 		return ret;
 	if (args.flags)
 		return -EINVAL;
 	/* a ring cannot be taken back: fail on a read-only argument first */
-	if (mmio_shm_args_out(uarg, &args))
+	if (mmio_shm_args_out(uarg, &args, sizeof(args)))
 		return -EFAULT;
 
 	args.seq = mmio_shm_doorbell_ring(dev);
 
-	return mmio_shm_args_out(uarg, &args);
+	return mmio_shm_args_out(uarg, &args, sizeof(args));
 }
 
 static long mmio_shm_ioctl_wait(struct mmio_shm_file *mf, void __user *uarg)
@@ -236,7 +240,8 @@ static long mmio_shm_ioctl_wait(struct mmio_shm_file *mf, void __user *uarg)
 	struct mmio_shm_wait_args args;
 	int ret;
 
-	ret = mmio_shm_args_in(&args, MMIO_SHM_WAIT_ARGS_SIZE_VER0, uarg);
+	ret = mmio_shm_args_in(&args, sizeof(args),
+			       MMIO_SHM_WAIT_ARGS_SIZE_VER0, uarg);
 	if (ret)
 		return ret;
 	if (args.flags)
@@ -251,7 +256,7 @@ static long mmio_shm_ioctl_wait(struct mmio_shm_file *mf, void __user *uarg)
 	/* this file has now seen cur_seq: poll() stops reporting it */
 	WRITE_ONCE(mf->seen_seq, args.cur_seq);
 
-	if (mmio_shm_args_out(uarg, &args))
+	if (mmio_shm_args_out(uarg, &args, sizeof(args)))
 		return -EFAULT;
 	return ret;
 }

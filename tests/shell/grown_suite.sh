@@ -5,7 +5,7 @@
 # Description: old programs on a newer kernel. The module built with
 # MMIO_SHM_TEST_GROW=1 (make check builds it into <module dir>-grown/) plays
 # a later interface in which every argument struct has one more __u64
-# output field at its end (the UAPI header's __MMIO_SHM_TEST_GROWN). This
+# output field at its end (the UAPI header's test_grown). This
 # reloads the module as that one, checks what a caller of each size sees,
 # runs today's programs against it (the ioctl, doorbell, endpoint and
 # library selftests, and the i386 ioctl_test), then loads the shipped

@@ -60,10 +60,7 @@
  * tests/shell/grown_suite.sh runs today's programs against it.
  */
 #ifdef MMIO_SHM_TEST_GROW
-#define __MMIO_SHM_TEST_GROWN		__u64 test_grown;
 #define MMIO_SHM_TEST_GROWN_VALUE	0x6e776f7267ULL
-#else
-#define __MMIO_SHM_TEST_GROWN
 #endif
 
 /**
@@ -86,8 +83,11 @@ struct mmio_shm_info_args {
 	__u32 nr_open;
 	__u32 nr_maps;
 	__u32 reserved;
-	__MMIO_SHM_TEST_GROWN
+#ifdef MMIO_SHM_TEST_GROW
+	__u64 test_grown;	/* tests only: see MMIO_SHM_TEST_GROW */
+#endif
 };
+
 #define MMIO_SHM_INFO_ARGS_SIZE_VER0	40
 
 /**
@@ -100,8 +100,11 @@ struct mmio_shm_resize_args {
 	__u32 size;
 	__u32 flags;
 	__u64 new_size;
-	__MMIO_SHM_TEST_GROWN
+#ifdef MMIO_SHM_TEST_GROW
+	__u64 test_grown;	/* tests only: see MMIO_SHM_TEST_GROW */
+#endif
 };
+
 #define MMIO_SHM_RESIZE_ARGS_SIZE_VER0	16
 
 /* MMIO_SHM_IOC_ZERO length that reaches the end of the buffer */
@@ -120,8 +123,11 @@ struct mmio_shm_zero_args {
 	__u32 flags;
 	__u64 offset;
 	__u64 length;
-	__MMIO_SHM_TEST_GROWN
+#ifdef MMIO_SHM_TEST_GROW
+	__u64 test_grown;	/* tests only: see MMIO_SHM_TEST_GROW */
+#endif
 };
+
 #define MMIO_SHM_ZERO_ARGS_SIZE_VER0	24
 
 /**
@@ -134,8 +140,11 @@ struct mmio_shm_notify_args {
 	__u32 size;
 	__u32 flags;
 	__u64 seq;
-	__MMIO_SHM_TEST_GROWN
+#ifdef MMIO_SHM_TEST_GROW
+	__u64 test_grown;	/* tests only: see MMIO_SHM_TEST_GROW */
+#endif
 };
+
 #define MMIO_SHM_NOTIFY_ARGS_SIZE_VER0	16
 
 /* MMIO_SHM_IOC_WAIT deadline that never comes */
@@ -159,8 +168,11 @@ struct mmio_shm_wait_args {
 	__u64 seq;
 	__u64 deadline;
 	__u64 cur_seq;
-	__MMIO_SHM_TEST_GROWN
+#ifdef MMIO_SHM_TEST_GROW
+	__u64 test_grown;	/* tests only: see MMIO_SHM_TEST_GROW */
+#endif
 };
+
 #define MMIO_SHM_WAIT_ARGS_SIZE_VER0	32
 
 /* endpoints per device, numbered 0 to MMIO_SHM_MAX_ENDPOINTS - 1 */
@@ -194,8 +206,11 @@ struct mmio_shm_bind_args {
 	__u32 endpoint;
 	__u32 reserved;
 	__u64 cookie;
-	__MMIO_SHM_TEST_GROWN
+#ifdef MMIO_SHM_TEST_GROW
+	__u64 test_grown;	/* tests only: see MMIO_SHM_TEST_GROW */
+#endif
 };
+
 #define MMIO_SHM_BIND_ARGS_SIZE_VER0	24
 
 /**
@@ -216,8 +231,11 @@ struct mmio_shm_peer_args {
 	__u32 reserved;
 	__u64 cookie;
 	__u64 seq;
-	__MMIO_SHM_TEST_GROWN
+#ifdef MMIO_SHM_TEST_GROW
+	__u64 test_grown;	/* tests only: see MMIO_SHM_TEST_GROW */
+#endif
 };
+
 #define MMIO_SHM_PEER_ARGS_SIZE_VER0	32
 
 /* unused in Documentation/userspace-api/ioctl/ioctl-number.rst */
