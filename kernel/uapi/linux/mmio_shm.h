@@ -30,9 +30,9 @@
  *    explicit (a @reserved word), and every struct's size is a multiple of
  *    8, so i386 and x86-64 callers share one layout and no compat
  *    translation is needed. A __u32 appended after a __u64 comes with a
- *    __u32 of padding. The module checks it at build time (BUILD_BUG_ON in
- *    kernel/args.h), the project's tests under -m32 and -m64
- *    (_Static_assert in tests/selftests/helpers.h).
+ *    __u32 of padding. The module checks sizes at build time (BUILD_BUG_ON
+ *    in kernel/args.h), the project's tests the layout under -m32 and -m64
+ *    (tests/selftests/uapi_layout.c: _Static_assert, -Wpadded).
  *  - New behaviour gets a new flag, field or command; existing ones never
  *    change meaning.
  */
@@ -65,7 +65,8 @@
 
 /**
  * struct mmio_shm_info_args - argument of MMIO_SHM_IOC_INFO
- * @size:      in: sizeof(struct mmio_shm_info_args)
+ * @size:      in: sizeof(struct mmio_shm_info_args); out: the bytes the
+ *             kernel filled (since 1.2, see above)
  * @flags:     in: must be 0
  * @buf_size:  out: buffer size in bytes (a whole number of pages)
  * @seq:       out: doorbell sequence number
@@ -132,7 +133,8 @@ struct mmio_shm_zero_args {
 
 /**
  * struct mmio_shm_notify_args - argument of MMIO_SHM_IOC_NOTIFY
- * @size:      in: sizeof(struct mmio_shm_notify_args)
+ * @size:      in: sizeof(struct mmio_shm_notify_args); out: the bytes the
+ *             kernel filled (since 1.2, see above)
  * @flags:     in: must be 0
  * @seq:       out: doorbell sequence number after this ring
  */
@@ -152,7 +154,8 @@ struct mmio_shm_notify_args {
 
 /**
  * struct mmio_shm_wait_args - argument of MMIO_SHM_IOC_WAIT
- * @size:      in: sizeof(struct mmio_shm_wait_args)
+ * @size:      in: sizeof(struct mmio_shm_wait_args); out: the bytes the
+ *             kernel filled (since 1.2, see above)
  * @flags:     in: must be 0
  * @seq:       in: wait until the doorbell sequence is greater than this
  * @deadline:  in: absolute CLOCK_MONOTONIC time in nanoseconds at which
@@ -183,7 +186,8 @@ struct mmio_shm_wait_args {
 
 /**
  * struct mmio_shm_bind_args - argument of MMIO_SHM_IOC_BIND (since 1.1)
- * @size:      in: sizeof(struct mmio_shm_bind_args)
+ * @size:      in: sizeof(struct mmio_shm_bind_args); out: the bytes the
+ *             kernel filled (since 1.2, see above)
  * @flags:     in: 0 or MMIO_SHM_BIND_ANY
  * @endpoint:  in: the endpoint to take, below MMIO_SHM_MAX_ENDPOINTS
  *             (0 with MMIO_SHM_BIND_ANY); out: the endpoint taken
@@ -215,7 +219,8 @@ struct mmio_shm_bind_args {
 
 /**
  * struct mmio_shm_peer_args - argument of MMIO_SHM_IOC_PEER (since 1.1)
- * @size:      in: sizeof(struct mmio_shm_peer_args)
+ * @size:      in: sizeof(struct mmio_shm_peer_args); out: the bytes the
+ *             kernel filled (since 1.2, see above)
  * @flags:     in: must be 0
  * @endpoint:  in: the endpoint to look at, below MMIO_SHM_MAX_ENDPOINTS
  * @reserved:  must be 0
