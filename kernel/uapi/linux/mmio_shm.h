@@ -85,7 +85,8 @@ struct mmio_shm_info_args {
 	__u32 nr_maps;
 	__u32 reserved;
 #ifdef MMIO_SHM_TEST_GROW
-	__u64 test_grown;	/* tests only: see MMIO_SHM_TEST_GROW */
+	/* private: tests only, see MMIO_SHM_TEST_GROW */
+	__u64 test_grown;
 #endif
 };
 
@@ -102,7 +103,8 @@ struct mmio_shm_resize_args {
 	__u32 flags;
 	__u64 new_size;
 #ifdef MMIO_SHM_TEST_GROW
-	__u64 test_grown;	/* tests only: see MMIO_SHM_TEST_GROW */
+	/* private: tests only, see MMIO_SHM_TEST_GROW */
+	__u64 test_grown;
 #endif
 };
 
@@ -125,7 +127,8 @@ struct mmio_shm_zero_args {
 	__u64 offset;
 	__u64 length;
 #ifdef MMIO_SHM_TEST_GROW
-	__u64 test_grown;	/* tests only: see MMIO_SHM_TEST_GROW */
+	/* private: tests only, see MMIO_SHM_TEST_GROW */
+	__u64 test_grown;
 #endif
 };
 
@@ -143,7 +146,8 @@ struct mmio_shm_notify_args {
 	__u32 flags;
 	__u64 seq;
 #ifdef MMIO_SHM_TEST_GROW
-	__u64 test_grown;	/* tests only: see MMIO_SHM_TEST_GROW */
+	/* private: tests only, see MMIO_SHM_TEST_GROW */
+	__u64 test_grown;
 #endif
 };
 
@@ -172,7 +176,8 @@ struct mmio_shm_wait_args {
 	__u64 deadline;
 	__u64 cur_seq;
 #ifdef MMIO_SHM_TEST_GROW
-	__u64 test_grown;	/* tests only: see MMIO_SHM_TEST_GROW */
+	/* private: tests only, see MMIO_SHM_TEST_GROW */
+	__u64 test_grown;
 #endif
 };
 
@@ -211,7 +216,8 @@ struct mmio_shm_bind_args {
 	__u32 reserved;
 	__u64 cookie;
 #ifdef MMIO_SHM_TEST_GROW
-	__u64 test_grown;	/* tests only: see MMIO_SHM_TEST_GROW */
+	/* private: tests only, see MMIO_SHM_TEST_GROW */
+	__u64 test_grown;
 #endif
 };
 
@@ -237,7 +243,8 @@ struct mmio_shm_peer_args {
 	__u64 cookie;
 	__u64 seq;
 #ifdef MMIO_SHM_TEST_GROW
-	__u64 test_grown;	/* tests only: see MMIO_SHM_TEST_GROW */
+	/* private: tests only, see MMIO_SHM_TEST_GROW */
+	__u64 test_grown;
 #endif
 };
 
