@@ -59,6 +59,10 @@ vm-prepare:
 	@eval "$$(tests/provision/kernels.sh $(KERNEL) $(BUILD))" && \
 		tests/runner/build-module.sh "$$KDIR" $(BUILD)/kmod/$(KERNEL)-lab-fault "$$KMAKE" \
 		"$$KCHROOT" $(CURDIR)/docs/lab/fault-handler.patch
+	@# argument structs grown by one field, checked by tests/shell/grown_suite.sh
+	@eval "$$(tests/provision/kernels.sh $(KERNEL) $(BUILD))" && \
+		tests/runner/build-module.sh "$$KDIR" $(BUILD)/kmod/$(KERNEL)-grown \
+		"$$KMAKE MMIO_SHM_TEST_GROW=1" "$$KCHROOT"
 	@$(MAKE) -s -C user O=$(BUILD)/user
 	@$(MAKE) -s -C tests BUILD=$(BUILD)
 

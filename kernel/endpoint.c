@@ -17,6 +17,7 @@
 #include <linux/spinlock.h>
 #include <linux/uaccess.h>
 
+#include "args.h"
 #include "mmio_shm_drv.h"
 
 /**
@@ -116,7 +117,8 @@ long mmio_shm_ioctl_bind(struct mmio_shm_file *mf, void __user *uarg)
 	bool any;
 	int ret;
 
-	ret = mmio_shm_copy_arg(&args, sizeof(args), uarg);
+	ret = mmio_shm_args_in(&args, sizeof(args),
+			       MMIO_SHM_BIND_ARGS_SIZE_VER0, uarg);
 	if (ret)
 		return ret;
 	if ((args.flags & ~MMIO_SHM_BIND_ANY) || args.reserved)
@@ -125,7 +127,7 @@ long mmio_shm_ioctl_bind(struct mmio_shm_file *mf, void __user *uarg)
 	if (any ? args.endpoint : args.endpoint >= MMIO_SHM_MAX_ENDPOINTS)
 		return -EINVAL;
 	/* a binding nobody learnt of is undone: fail on a read-only one first */
-	if (copy_to_user(uarg, &args, sizeof(args)))
+	if (mmio_shm_args_out(uarg, &args, sizeof(args)))
 		return -EFAULT;
 
 	ret = mmio_shm_endpoint_take(mf, any ? -1 : (int)args.endpoint,
@@ -134,7 +136,7 @@ long mmio_shm_ioctl_bind(struct mmio_shm_file *mf, void __user *uarg)
 		return ret;
 	args.endpoint = ret;
 
-	if (copy_to_user(uarg, &args, sizeof(args))) {
+	if (mmio_shm_args_out(uarg, &args, sizeof(args))) {
 		/* no peer can know the cookie yet: no doorbell */
 		mmio_shm_endpoint_drop(mf);
 		return -EFAULT;
@@ -159,7 +161,8 @@ long mmio_shm_ioctl_peer(struct mmio_shm_dev *dev, void __user *uarg)
 	struct mmio_shm_peer_args args;
 	int ret;
 
-	ret = mmio_shm_copy_arg(&args, sizeof(args), uarg);
+	ret = mmio_shm_args_in(&args, sizeof(args),
+			       MMIO_SHM_PEER_ARGS_SIZE_VER0, uarg);
 	if (ret)
 		return ret;
 	if (args.flags || args.reserved ||
@@ -171,7 +174,5 @@ long mmio_shm_ioctl_peer(struct mmio_shm_dev *dev, void __user *uarg)
 	args.cookie = dev->ep_cookie[args.endpoint];
 	spin_unlock(&dev->ep_lock);
 
-	if (copy_to_user(uarg, &args, sizeof(args)))
-		return -EFAULT;
-	return 0;
+	return mmio_shm_args_out(uarg, &args, sizeof(args));
 }

@@ -27,6 +27,7 @@
 #include <linux/uaccess.h>
 #include <linux/uio.h>
 
+#include "args.h"
 #include "compat.h"
 #include "mmio_shm_drv.h"
 
@@ -146,39 +147,13 @@ static __poll_t mmio_shm_fop_poll(struct file *file, poll_table *wait)
 	return 0;
 }
 
-/**
- * mmio_shm_copy_arg() - copy an ioctl argument in
- * @karg:  this kernel's struct
- * @ksize: its size
- * @uarg:  the caller's struct, which starts with its own size
- *
- * The numbers carry no size (see the UAPI header): a struct shorter than
- * this kernel's is refused, a longer one is accepted only if the bytes
- * this kernel does not know are zero. Results are copied back with this
- * kernel's size, which the caller's struct then always covers.
- *
- * Return: 0, -EINVAL for a short struct, -E2BIG for one over a page or
- * with a nonzero tail, -EFAULT.
- */
-int mmio_shm_copy_arg(void *karg, size_t ksize, const void __user *uarg)
-{
-	u32 usize;
-
-	if (get_user(usize, (const u32 __user *)uarg))
-		return -EFAULT;
-	if (usize < ksize)
-		return -EINVAL;
-	if (usize > PAGE_SIZE)
-		return -E2BIG;
-	return copy_struct_from_user(karg, ksize, uarg, usize);
-}
-
 static long mmio_shm_ioctl_info(struct mmio_shm_dev *dev, void __user *uarg)
 {
 	struct mmio_shm_info_args args;
 	int ret;
 
-	ret = mmio_shm_copy_arg(&args, sizeof(args), uarg);
+	ret = mmio_shm_args_in(&args, sizeof(args),
+			       MMIO_SHM_INFO_ARGS_SIZE_VER0, uarg);
 	if (ret)
 		return ret;
 	if (args.flags || args.reserved)
@@ -190,9 +165,7 @@ static long mmio_shm_ioctl_info(struct mmio_shm_dev *dev, void __user *uarg)
 	args.nr_open = atomic_read(&dev->nr_open);
 	args.nr_maps = atomic_read(&dev->nr_maps);
 
-	if (copy_to_user(uarg, &args, sizeof(args)))
-		return -EFAULT;
-	return 0;
+	return mmio_shm_args_out(uarg, &args, sizeof(args));
 }
 
 static long mmio_shm_ioctl_resize(struct file *file, struct mmio_shm_dev *dev,
@@ -201,7 +174,8 @@ static long mmio_shm_ioctl_resize(struct file *file, struct mmio_shm_dev *dev,
 	struct mmio_shm_resize_args args;
 	int ret;
 
-	ret = mmio_shm_copy_arg(&args, sizeof(args), uarg);
+	ret = mmio_shm_args_in(&args, sizeof(args),
+			       MMIO_SHM_RESIZE_ARGS_SIZE_VER0, uarg);
 	if (ret)
 		return ret;
 	if (args.flags || !args.new_size)
@@ -224,7 +198,8 @@ static long mmio_shm_ioctl_zero(struct file *file, struct mmio_shm_dev *dev,
 	struct mmio_shm_zero_args args;
 	int ret;
 
-	ret = mmio_shm_copy_arg(&args, sizeof(args), uarg);
+	ret = mmio_shm_args_in(&args, sizeof(args),
+			       MMIO_SHM_ZERO_ARGS_SIZE_VER0, uarg);
 	if (ret)
 		return ret;
 	if (args.flags)
@@ -245,20 +220,19 @@ static long mmio_shm_ioctl_notify(struct mmio_shm_dev *dev, void __user *uarg)
 	struct mmio_shm_notify_args args;
 	int ret;
 
-	ret = mmio_shm_copy_arg(&args, sizeof(args), uarg);
+	ret = mmio_shm_args_in(&args, sizeof(args),
+			       MMIO_SHM_NOTIFY_ARGS_SIZE_VER0, uarg);
 	if (ret)
 		return ret;
 	if (args.flags)
 		return -EINVAL;
 	/* a ring cannot be taken back: fail on a read-only argument first */
-	if (copy_to_user(uarg, &args, sizeof(args)))
+	if (mmio_shm_args_out(uarg, &args, sizeof(args)))
 		return -EFAULT;
 
 	args.seq = mmio_shm_doorbell_ring(dev);
 
-	if (copy_to_user(uarg, &args, sizeof(args)))
-		return -EFAULT;
-	return 0;
+	return mmio_shm_args_out(uarg, &args, sizeof(args));
 }
 
 static long mmio_shm_ioctl_wait(struct mmio_shm_file *mf, void __user *uarg)
@@ -266,7 +240,8 @@ static long mmio_shm_ioctl_wait(struct mmio_shm_file *mf, void __user *uarg)
 	struct mmio_shm_wait_args args;
 	int ret;
 
-	ret = mmio_shm_copy_arg(&args, sizeof(args), uarg);
+	ret = mmio_shm_args_in(&args, sizeof(args),
+			       MMIO_SHM_WAIT_ARGS_SIZE_VER0, uarg);
 	if (ret)
 		return ret;
 	if (args.flags)
@@ -281,7 +256,7 @@ static long mmio_shm_ioctl_wait(struct mmio_shm_file *mf, void __user *uarg)
 	/* this file has now seen cur_seq: poll() stops reporting it */
 	WRITE_ONCE(mf->seen_seq, args.cur_seq);
 
-	if (copy_to_user(uarg, &args, sizeof(args)))
+	if (mmio_shm_args_out(uarg, &args, sizeof(args)))
 		return -EFAULT;
 	return ret;
 }

@@ -152,6 +152,5 @@ long mmio_shm_ioctl_peer(struct mmio_shm_dev *dev, void __user *uarg);
 
 /* fops.c */
 extern const struct file_operations mmio_shm_fops;
-int mmio_shm_copy_arg(void *karg, size_t ksize, const void __user *uarg);
 
 #endif /* _MMIO_SHM_DRV_H */

@@ -1255,7 +1255,7 @@ static void fuzz_ioctl(void)
 			struct mmio_shm_info_args *o = (void *)p;
 
 			if (o->buf_size != model_size || o->seq != model_seq ||
-			    o->version != MMIO_SHM_VERSION || o->size != usize ||
+			    o->version != MMIO_SHM_VERSION || o->size != ksize ||
 			    o->nr_maps != ndev || o->nr_open != model_open() ||
 			    o->reserved || o->flags)
 				bad(C_COUNTERS, "INFO: size %llu seq %llu version %#x nr_open %u nr_maps %u, model %zu %llu %u %u",

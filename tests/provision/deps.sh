@@ -15,10 +15,12 @@ set -eu
 
 BUILD=${1:-build}
 
-# Debian package -> what it gives us
+# Debian package -> what it gives us (gcc-multilib: -m32 -static builds of
+# the ioctl tests, tests/shell/abi32_suite.sh)
 PACKAGES="
 build-essential
 clang
+gcc-multilib
 libclang-rt-14-dev
 linux-headers-amd64
 linux-image-amd64

@@ -79,6 +79,9 @@ step "module for $KERNEL" tests/runner/build-module.sh "$KDIR" "$KMOD" "$KMAKE" 
 # docs/lab.md exercise 8's solution, checked in the guest by tests/shell/lab_fault.sh
 step "lab module for $KERNEL" tests/runner/build-module.sh "$KDIR" "$KMOD-lab-fault" \
 	"$KMAKE" "$KCHROOT" "$TOP/docs/lab/fault-handler.patch"
+# argument structs grown by one field, checked in the guest by tests/shell/grown_suite.sh
+step "grown module for $KERNEL" tests/runner/build-module.sh "$KDIR" "$KMOD-grown" \
+	"$KMAKE MMIO_SHM_TEST_GROW=1" "$KCHROOT"
 step "library, tools and examples" make -s -C user O="$BUILD/user" CFLAGS="-O2 -g -Werror"
 step "tests" make -s -C tests BUILD="$BUILD"
 

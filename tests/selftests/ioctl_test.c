@@ -4,6 +4,11 @@
  * nothing is mapped and zero-fills what it adds, ZERO clears the buffer.
  * Every bad argument gets its own errno: an unknown command ENOTTY, a bad
  * pointer EFAULT, bad sizes, flags and reserved fields EINVAL or E2BIG.
+ * Structs grow as the UAPI header says: a longer one from a newer program
+ * is accepted with a zero tail and told in @size how much was filled; the
+ * first published size is accepted by every kernel, which writes nothing
+ * past it (tests/shell/grown_suite.sh runs this file against a module
+ * whose structs have grown, tests/shell/abi32_suite.sh as an i386 program).
  * Concurrent resize and mmap never leave a mapping reaching past the end.
  *
  * This file owns the argument rules every command shares (size, flags,
@@ -13,6 +18,7 @@
  */
 #define _GNU_SOURCE
 #include <setjmp.h>
+#include <stddef.h>
 #include <stdbool.h>
 #include <sys/mman.h>
 
@@ -106,21 +112,33 @@ struct future_args {
 	uint64_t tail[4];
 };
 
-/* every command, with the size of its struct and the flags it knows */
+/*
+ * every command: the size of its struct in this program, its first
+ * published size, the flags it knows, and whether it writes output (and
+ * with it the size it filled)
+ */
 static const struct {
 	const char *name;
 	unsigned long cmd;
 	size_t size;
+	size_t ver0;
 	uint32_t flags;
+	bool out;
 } commands[] = {
-	{ "INFO", MMIO_SHM_IOC_INFO, sizeof(struct mmio_shm_info_args), 0 },
-	{ "RESIZE", MMIO_SHM_IOC_RESIZE, sizeof(struct mmio_shm_resize_args), 0 },
-	{ "ZERO", MMIO_SHM_IOC_ZERO, sizeof(struct mmio_shm_zero_args), 0 },
-	{ "NOTIFY", MMIO_SHM_IOC_NOTIFY, sizeof(struct mmio_shm_notify_args), 0 },
-	{ "WAIT", MMIO_SHM_IOC_WAIT, sizeof(struct mmio_shm_wait_args), 0 },
+	{ "INFO", MMIO_SHM_IOC_INFO, sizeof(struct mmio_shm_info_args),
+	  MMIO_SHM_INFO_ARGS_SIZE_VER0, 0, true },
+	{ "RESIZE", MMIO_SHM_IOC_RESIZE, sizeof(struct mmio_shm_resize_args),
+	  MMIO_SHM_RESIZE_ARGS_SIZE_VER0, 0, false },
+	{ "ZERO", MMIO_SHM_IOC_ZERO, sizeof(struct mmio_shm_zero_args),
+	  MMIO_SHM_ZERO_ARGS_SIZE_VER0, 0, false },
+	{ "NOTIFY", MMIO_SHM_IOC_NOTIFY, sizeof(struct mmio_shm_notify_args),
+	  MMIO_SHM_NOTIFY_ARGS_SIZE_VER0, 0, true },
+	{ "WAIT", MMIO_SHM_IOC_WAIT, sizeof(struct mmio_shm_wait_args),
+	  MMIO_SHM_WAIT_ARGS_SIZE_VER0, 0, true },
 	{ "BIND", MMIO_SHM_IOC_BIND, sizeof(struct mmio_shm_bind_args),
-	  MMIO_SHM_BIND_ANY },
-	{ "PEER", MMIO_SHM_IOC_PEER, sizeof(struct mmio_shm_peer_args), 0 },
+	  MMIO_SHM_BIND_ARGS_SIZE_VER0, MMIO_SHM_BIND_ANY, true },
+	{ "PEER", MMIO_SHM_IOC_PEER, sizeof(struct mmio_shm_peer_args),
+	  MMIO_SHM_PEER_ARGS_SIZE_VER0, 0, true },
 };
 
 /* the doorbell's sequence as INFO reports it, or -1 */
@@ -149,6 +167,45 @@ static void future_prepare(struct future_args *a, size_t i, size_t size,
 	/* seq 0 after a ring: WAIT returns at once */
 }
 
+/* the first byte of @a at or past @from that is not zero, or -1 */
+static long nonzero_from(const void *a, size_t from, size_t size)
+{
+	const uint8_t *p = a;
+
+	for (; from < size; from++)
+		if (p[from])
+			return (long)from;
+	return -1;
+}
+
+/*
+ * The size of commands[i]'s struct in the running kernel, as the command
+ * reports it when sent a longer struct with a zero tail (the struct of
+ * this program for RESIZE and ZERO, which write nothing back), or 0. BIND
+ * is sent on a file of its own, closed again.
+ */
+static size_t kernel_size(size_t i, size_t buf_size)
+{
+	struct future_args a;
+	size_t size = commands[i].size;
+	int fd, ret;
+
+	if (!commands[i].out)
+		return size;
+	fd = open(shm_dev_path(), O_RDWR);
+	if (fd < 0)
+		return 0;
+	future_prepare(&a, i, sizeof(a), buf_size);
+	ret = ioctl(fd, commands[i].cmd, &a);
+	/* WAIT on a doorbell never rung times out, its output written */
+	if (!ret || (commands[i].cmd == MMIO_SHM_IOC_WAIT && errno == ETIMEDOUT))
+		size = a.size;
+	else
+		size = 0;
+	close(fd);
+	return size;
+}
+
 TEST_F(dev, numbers_carry_no_size)
 {
 	size_t i;
@@ -163,6 +220,12 @@ TEST_F(dev, numbers_carry_no_size)
 	}
 }
 
+/*
+ * A program built against a newer header sends a longer struct, its new
+ * fields zero: the kernel accepts it, fills what it knows, returns in
+ * @size how much that is, and leaves the rest alone, so the program can
+ * tell that its new output fields were not filled.
+ */
 TEST_F(dev, every_command_accepts_a_longer_struct_with_zero_tail)
 {
 	struct future_args a;
@@ -172,12 +235,33 @@ TEST_F(dev, every_command_accepts_a_longer_struct_with_zero_tail)
 	seq = shm_notify(self->fd);
 	ASSERT_NE((uint64_t)-1, seq);
 	for (i = 0; i < ARRAY_SIZE(commands); i++) {
+		size_t filled = sizeof(a);
+
 		future_prepare(&a, i, sizeof(a), self->size);
 		EXPECT_EQ(0, ioctl(self->fd, commands[i].cmd, &a)) {
 			TH_LOG("%s: %s", commands[i].name, strerror(errno));
 		}
+		if (commands[i].out) {
+			/* what the kernel filled: its struct, 8-byte steps */
+			filled = a.size;
+			EXPECT_LE(commands[i].size, filled);
+			EXPECT_GT(sizeof(a), filled) {
+				TH_LOG("%s: size %zu, the caller's own", commands[i].name,
+				       filled);
+			}
+			EXPECT_EQ(0, filled % 8);
+			if (filled > commands[i].size && filled < sizeof(a))
+				TH_LOG("%s: the kernel's struct is %zu bytes, longer than this program's %zu",
+				       commands[i].name, filled, commands[i].size);
+		} else {
+			/* RESIZE and ZERO write nothing back */
+			EXPECT_EQ(sizeof(a), a.size);
+		}
 		/* what this kernel does not know, it leaves alone */
-		EXPECT_EQ(0, a.tail[0] | a.tail[1] | a.tail[2] | a.tail[3]);
+		EXPECT_EQ(-1, nonzero_from(&a, filled, sizeof(a))) {
+			TH_LOG("%s wrote past the %zu bytes it filled", commands[i].name,
+			       filled);
+		}
 		/* and what it knows it writes back */
 		if (commands[i].cmd == MMIO_SHM_IOC_NOTIFY)
 			EXPECT_EQ(++seq, a.notify.seq);
@@ -188,20 +272,75 @@ TEST_F(dev, every_command_accepts_a_longer_struct_with_zero_tail)
 	EXPECT_EQ(self->size, a.info.buf_size);
 }
 
-TEST_F(dev, every_command_refuses_a_nonzero_tail_with_e2big)
+/*
+ * A program built against the first published header meets a kernel whose
+ * structs may have grown since: each command accepts the struct of
+ * MMIO_SHM_*_ARGS_SIZE_VER0 bytes and writes nothing past it, whatever
+ * the kernel's own struct holds. The bytes after it are a canary.
+ */
+TEST_F(dev, every_command_writes_nothing_past_the_callers_size)
 {
-	uint64_t seq = cur_seq(self->fd);
+	uint8_t buf[sizeof(struct future_args) + 64];
 	struct future_args a;
 	size_t i, at;
 
+	ASSERT_NE((uint64_t)-1, shm_notify(self->fd));
 	for (i = 0; i < ARRAY_SIZE(commands); i++) {
-		/* right after the struct, and at the end of the longer one */
-		for (at = 0; at < 4; at += 3) {
+		size_t ver0 = commands[i].ver0;
+
+		future_prepare(&a, i, ver0, self->size);
+		memset(buf, 0xa5, sizeof(buf));
+		memcpy(buf, &a, ver0);
+		EXPECT_EQ(0, ioctl(self->fd, commands[i].cmd, buf)) {
+			TH_LOG("%s: %s", commands[i].name, strerror(errno));
+		}
+		memcpy(&a, buf, ver0);
+		EXPECT_EQ(ver0, a.size) {
+			TH_LOG("%s: size %u", commands[i].name, a.size);
+		}
+		for (at = ver0; at < sizeof(buf); at++)
+			if (buf[at] != 0xa5)
+				break;
+		EXPECT_EQ(sizeof(buf), at) {
+			TH_LOG("%s wrote byte %zu of a %zu-byte struct", commands[i].name,
+			       at, ver0);
+		}
+	}
+	EXPECT_EQ(self->size, shm_size(self->fd));
+}
+
+TEST_F(dev, every_command_refuses_a_nonzero_tail_with_e2big)
+{
+	size_t ksize[ARRAY_SIZE(commands)];
+	struct future_args a;
+	uint8_t *bytes = (uint8_t *)&a;
+	size_t i, j;
+	uint64_t seq;
+
+	/* where the kernel's structs end; learning it may ring (NOTIFY) */
+	for (i = 0; i < ARRAY_SIZE(commands); i++) {
+		ksize[i] = kernel_size(i, self->size);
+		ASSERT_NE(0, ksize[i]) {
+			TH_LOG("%s: %s", commands[i].name, strerror(errno));
+		}
+		/* a size back that covers the whole longer struct says nothing */
+		ASSERT_GT(sizeof(a), ksize[i]) {
+			TH_LOG("%s: size %zu back", commands[i].name, ksize[i]);
+		}
+	}
+	seq = cur_seq(self->fd);
+	for (i = 0; i < ARRAY_SIZE(commands); i++) {
+		/* past the kernel's struct and this program's: its first two bytes, and the last */
+		size_t first = ksize[i] > offsetof(struct future_args, tail) ?
+			       ksize[i] : offsetof(struct future_args, tail);
+		const size_t at[] = { first, first + 1, sizeof(a) - 1 };
+
+		for (j = 0; j < ARRAY_SIZE(at); j++) {
 			future_prepare(&a, i, sizeof(a), 2 * self->size);
-			a.tail[at] = at ? 1 : 0x100;
+			bytes[at[j]] = 1;
 			EXPECT_EQ(-1, ioctl(self->fd, commands[i].cmd, &a));
 			EXPECT_EQ(E2BIG, errno) {
-				TH_LOG("%s, tail[%zu]", commands[i].name, at);
+				TH_LOG("%s, byte %zu", commands[i].name, at[j]);
 			}
 		}
 	}
@@ -217,10 +356,10 @@ TEST_F(dev, every_command_refuses_a_short_struct_with_einval)
 	size_t i, j;
 
 	for (i = 0; i < ARRAY_SIZE(commands); i++) {
-		/* nothing, the size field alone, a word or a byte short */
+		/* nothing, the size field alone, a word or a byte short of VER0 */
 		const size_t sizes[] = {
-			0, 4, commands[i].size - 8, commands[i].size - 4,
-			commands[i].size - 1,
+			0, 4, commands[i].ver0 - 8, commands[i].ver0 - 4,
+			commands[i].ver0 - 1,
 		};
 
 		for (j = 0; j < ARRAY_SIZE(sizes); j++) {

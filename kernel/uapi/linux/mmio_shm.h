@@ -8,15 +8,31 @@
  *    number never changes when its argument struct grows, so a program
  *    built against a newer, longer struct still reaches the command here.
  *  - Every argument struct starts with @size, the caller's sizeof() of the
- *    struct. The kernel accepts any @size from the first published one up
- *    to a page: bytes it does not know must be zero (E2BIG otherwise),
- *    bytes the caller did not pass are taken as zero, and output is
- *    written only up to the smaller of the two sizes. A @size below the
- *    first published size gives EINVAL.
+ *    struct, and has a first published size, MMIO_SHM_<CMD>_ARGS_SIZE_VER0.
+ *    Structs only grow, by fields appended at the end. The kernel accepts
+ *    any @size from the first published one up to a page (EINVAL below it,
+ *    E2BIG above a page), as openat2(2) and clone3(2) do:
+ *      - a struct shorter than the kernel's (an older program): the fields
+ *        it lacks are taken as zero, which keeps their old behaviour;
+ *      - a longer one (a newer program on an older kernel): the bytes the
+ *        kernel does not know must be zero, E2BIG otherwise;
+ *      - output is written only up to the smaller of the two sizes, never
+ *        past the caller's struct.
+ *  - Since interface 1.2, a command that writes output (every one but
+ *    RESIZE and ZERO) sets @size to the number of bytes it filled, the
+ *    smaller of the two sizes, also when it fails after writing output
+ *    (WAIT's ETIMEDOUT). An output field that ends past the returned @size
+ *    was not filled: the kernel does not know it, and the caller's value
+ *    is left as it was. A 1.1 kernel returned the caller's own @size.
  *  - Every @flags bit without a meaning here and every @reserved field
  *    must be zero (EINVAL), so they can gain a meaning later.
- *  - Fields are naturally aligned __u32/__u64, so 32-bit and 64-bit
- *    callers share one layout and no compat translation is needed.
+ *  - The 32-bit rule: fields are naturally aligned __u32/__u64, padding is
+ *    explicit (a @reserved word), and every struct's size is a multiple of
+ *    8, so i386 and x86-64 callers share one layout and no compat
+ *    translation is needed. A __u32 appended after a __u64 comes with a
+ *    __u32 of padding. The module checks sizes at build time (BUILD_BUG_ON
+ *    in kernel/args.h), the project's tests the layout under -m32 and -m64
+ *    (tests/selftests/uapi_layout.c: _Static_assert, -Wpadded).
  *  - New behaviour gets a new flag, field or command; existing ones never
  *    change meaning.
  */
@@ -28,16 +44,29 @@
 
 /*
  * Interface version reported by MMIO_SHM_IOC_INFO: major << 16 | minor.
- * The minor grows when commands, flags or fields are added.
+ * The minor grows when commands, flags or fields are added. 1.1 added
+ * BIND and PEER; 1.2 the @size written back (see above).
  */
 #define MMIO_SHM_VERSION_MAJOR	1
-#define MMIO_SHM_VERSION_MINOR	1
+#define MMIO_SHM_VERSION_MINOR	2
 #define MMIO_SHM_VERSION \
 	((MMIO_SHM_VERSION_MAJOR << 16) | MMIO_SHM_VERSION_MINOR)
 
+/*
+ * For the project's tests only, never defined otherwise: a module built
+ * with MMIO_SHM_TEST_GROW (make MMIO_SHM_TEST_GROW=1) plays a later
+ * interface in which every argument struct has grown by one __u64 output
+ * field at its end, which the kernel sets to MMIO_SHM_TEST_GROWN_VALUE;
+ * tests/shell/grown_suite.sh runs today's programs against it.
+ */
+#ifdef MMIO_SHM_TEST_GROW
+#define MMIO_SHM_TEST_GROWN_VALUE	0x6e776f7267ULL
+#endif
+
 /**
  * struct mmio_shm_info_args - argument of MMIO_SHM_IOC_INFO
- * @size:      in: sizeof(struct mmio_shm_info_args)
+ * @size:      in: sizeof(struct mmio_shm_info_args); out: the bytes the
+ *             kernel filled (since 1.2, see above)
  * @flags:     in: must be 0
  * @buf_size:  out: buffer size in bytes (a whole number of pages)
  * @seq:       out: doorbell sequence number
@@ -55,7 +84,13 @@ struct mmio_shm_info_args {
 	__u32 nr_open;
 	__u32 nr_maps;
 	__u32 reserved;
+#ifdef MMIO_SHM_TEST_GROW
+	/* private: tests only, see MMIO_SHM_TEST_GROW */
+	__u64 test_grown;
+#endif
 };
+
+#define MMIO_SHM_INFO_ARGS_SIZE_VER0	40
 
 /**
  * struct mmio_shm_resize_args - argument of MMIO_SHM_IOC_RESIZE
@@ -67,7 +102,13 @@ struct mmio_shm_resize_args {
 	__u32 size;
 	__u32 flags;
 	__u64 new_size;
+#ifdef MMIO_SHM_TEST_GROW
+	/* private: tests only, see MMIO_SHM_TEST_GROW */
+	__u64 test_grown;
+#endif
 };
+
+#define MMIO_SHM_RESIZE_ARGS_SIZE_VER0	16
 
 /* MMIO_SHM_IOC_ZERO length that reaches the end of the buffer */
 #define MMIO_SHM_ZERO_TO_END	(~(__u64)0)
@@ -85,11 +126,18 @@ struct mmio_shm_zero_args {
 	__u32 flags;
 	__u64 offset;
 	__u64 length;
+#ifdef MMIO_SHM_TEST_GROW
+	/* private: tests only, see MMIO_SHM_TEST_GROW */
+	__u64 test_grown;
+#endif
 };
+
+#define MMIO_SHM_ZERO_ARGS_SIZE_VER0	24
 
 /**
  * struct mmio_shm_notify_args - argument of MMIO_SHM_IOC_NOTIFY
- * @size:      in: sizeof(struct mmio_shm_notify_args)
+ * @size:      in: sizeof(struct mmio_shm_notify_args); out: the bytes the
+ *             kernel filled (since 1.2, see above)
  * @flags:     in: must be 0
  * @seq:       out: doorbell sequence number after this ring
  */
@@ -97,14 +145,21 @@ struct mmio_shm_notify_args {
 	__u32 size;
 	__u32 flags;
 	__u64 seq;
+#ifdef MMIO_SHM_TEST_GROW
+	/* private: tests only, see MMIO_SHM_TEST_GROW */
+	__u64 test_grown;
+#endif
 };
+
+#define MMIO_SHM_NOTIFY_ARGS_SIZE_VER0	16
 
 /* MMIO_SHM_IOC_WAIT deadline that never comes */
 #define MMIO_SHM_WAIT_FOREVER	(~(__u64)0)
 
 /**
  * struct mmio_shm_wait_args - argument of MMIO_SHM_IOC_WAIT
- * @size:      in: sizeof(struct mmio_shm_wait_args)
+ * @size:      in: sizeof(struct mmio_shm_wait_args); out: the bytes the
+ *             kernel filled (since 1.2, see above)
  * @flags:     in: must be 0
  * @seq:       in: wait until the doorbell sequence is greater than this
  * @deadline:  in: absolute CLOCK_MONOTONIC time in nanoseconds at which
@@ -120,7 +175,13 @@ struct mmio_shm_wait_args {
 	__u64 seq;
 	__u64 deadline;
 	__u64 cur_seq;
+#ifdef MMIO_SHM_TEST_GROW
+	/* private: tests only, see MMIO_SHM_TEST_GROW */
+	__u64 test_grown;
+#endif
 };
+
+#define MMIO_SHM_WAIT_ARGS_SIZE_VER0	32
 
 /* endpoints per device, numbered 0 to MMIO_SHM_MAX_ENDPOINTS - 1 */
 #define MMIO_SHM_MAX_ENDPOINTS	64
@@ -130,7 +191,8 @@ struct mmio_shm_wait_args {
 
 /**
  * struct mmio_shm_bind_args - argument of MMIO_SHM_IOC_BIND (since 1.1)
- * @size:      in: sizeof(struct mmio_shm_bind_args)
+ * @size:      in: sizeof(struct mmio_shm_bind_args); out: the bytes the
+ *             kernel filled (since 1.2, see above)
  * @flags:     in: 0 or MMIO_SHM_BIND_ANY
  * @endpoint:  in: the endpoint to take, below MMIO_SHM_MAX_ENDPOINTS
  *             (0 with MMIO_SHM_BIND_ANY); out: the endpoint taken
@@ -153,11 +215,18 @@ struct mmio_shm_bind_args {
 	__u32 endpoint;
 	__u32 reserved;
 	__u64 cookie;
+#ifdef MMIO_SHM_TEST_GROW
+	/* private: tests only, see MMIO_SHM_TEST_GROW */
+	__u64 test_grown;
+#endif
 };
+
+#define MMIO_SHM_BIND_ARGS_SIZE_VER0	24
 
 /**
  * struct mmio_shm_peer_args - argument of MMIO_SHM_IOC_PEER (since 1.1)
- * @size:      in: sizeof(struct mmio_shm_peer_args)
+ * @size:      in: sizeof(struct mmio_shm_peer_args); out: the bytes the
+ *             kernel filled (since 1.2, see above)
  * @flags:     in: must be 0
  * @endpoint:  in: the endpoint to look at, below MMIO_SHM_MAX_ENDPOINTS
  * @reserved:  must be 0
@@ -173,7 +242,13 @@ struct mmio_shm_peer_args {
 	__u32 reserved;
 	__u64 cookie;
 	__u64 seq;
+#ifdef MMIO_SHM_TEST_GROW
+	/* private: tests only, see MMIO_SHM_TEST_GROW */
+	__u64 test_grown;
+#endif
 };
+
+#define MMIO_SHM_PEER_ARGS_SIZE_VER0	32
 
 /* unused in Documentation/userspace-api/ioctl/ioctl-number.rst */
 #define MMIO_SHM_IOC_MAGIC	0xe2
