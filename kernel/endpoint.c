@@ -106,6 +106,12 @@ void mmio_shm_endpoint_release(struct mmio_shm_file *mf)
  * @mf:   the file's state
  * @uarg: user pointer to struct mmio_shm_bind_args
  *
+ * The argument is written once before the endpoint is taken, so that a
+ * read-only one fails before anything is bound. Should the write after
+ * the take still fault (the mapping changed in between), the binding is
+ * undone as a release is, with a ring of the doorbell: between the take
+ * and the undo, PEER showed the cookie to anyone who asked.
+ *
  * Return: 0; -EINVAL for unknown flags, a reserved word or an endpoint out
  * of range; -EALREADY when the file is bound already; -EBUSY when the
  * endpoint is taken (with MMIO_SHM_BIND_ANY: all of them); -EFAULT.
@@ -135,8 +141,13 @@ long mmio_shm_ioctl_bind(struct mmio_shm_file *mf, void __user *uarg)
 	args.endpoint = ret;
 
 	if (copy_to_user(uarg, &args, sizeof(args))) {
-		/* no peer can know the cookie yet: no doorbell */
-		mmio_shm_endpoint_drop(mf);
+		/*
+		 * The cookie was visible from the take on: a PEER may have
+		 * shown it to a task that now sleeps on the doorbell, waiting
+		 * for this binding to end. Ending it is a release like any
+		 * other: free the endpoint, then ring.
+		 */
+		mmio_shm_endpoint_release(mf);
 		return -EFAULT;
 	}
 	return 0;
