@@ -14,6 +14,7 @@
  * waits on that sequence is woken by the release it did not see yet.
  */
 #include <linux/errno.h>
+#include <linux/nospec.h>
 #include <linux/spinlock.h>
 #include <linux/uaccess.h>
 
@@ -130,7 +131,10 @@ long mmio_shm_ioctl_bind(struct mmio_shm_file *mf, void __user *uarg)
 	any = args.flags & MMIO_SHM_BIND_ANY;
 	if (any ? args.endpoint : args.endpoint >= MMIO_SHM_MAX_ENDPOINTS)
 		return -EINVAL;
-	/* a binding nobody learnt of is undone: fail on a read-only one first */
+	/* the caller's index: clamped under speculation too (Spectre v1) */
+	args.endpoint = array_index_nospec(args.endpoint,
+					   MMIO_SHM_MAX_ENDPOINTS);
+	/* fail on a read-only argument before anything is bound */
 	if (copy_to_user(uarg, &args, sizeof(args)))
 		return -EFAULT;
 
@@ -176,6 +180,10 @@ long mmio_shm_ioctl_peer(struct mmio_shm_dev *dev, void __user *uarg)
 	if (args.flags || args.reserved ||
 	    args.endpoint >= MMIO_SHM_MAX_ENDPOINTS)
 		return -EINVAL;
+
+	/* the caller's index: clamped under speculation too (Spectre v1) */
+	args.endpoint = array_index_nospec(args.endpoint,
+					   MMIO_SHM_MAX_ENDPOINTS);
 
 	args.seq = mmio_shm_doorbell_seq(dev);
 	spin_lock(&dev->ep_lock);

@@ -257,7 +257,7 @@ static void mmio_shm_dev_teardown(struct mmio_shm_dev *dev)
 /* Checks the parameters and sets the cap; returns the size of each buffer. */
 static int mmio_shm_check_params(size_t *bytes)
 {
-	size_t ram = totalram_pages() << PAGE_SHIFT;
+	size_t ram = mmio_shm_ram_bytes();
 	size_t limit = max_size ? max_size : mmio_shm_ram_limit();
 
 	if (!size) {

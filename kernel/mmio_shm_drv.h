@@ -123,6 +123,7 @@ void mmio_shm_set_limit(size_t limit);
 int mmio_shm_buf_mount(const char *huge);
 void mmio_shm_buf_unmount(void);
 bool mmio_shm_buf_huge(void);
+size_t mmio_shm_ram_bytes(void);
 size_t mmio_shm_ram_limit(void);
 int mmio_shm_buf_init(struct mmio_shm_buf *buf, const char *name, size_t size);
 void mmio_shm_buf_release(struct mmio_shm_buf *buf);
