@@ -40,7 +40,10 @@
  * its nodes (a later one may yet fail and unload it), opening is refused,
  * so no file can outlive a load that failed part-way.
  *
- * Return: 0, -ENODEV while the load is not complete, or -ENOMEM.
+ * O_APPEND is refused (see mmio_shm_fop_check_flags()).
+ *
+ * Return: 0, -ENODEV while the load is not complete, -EINVAL for
+ * O_APPEND, or -ENOMEM.
  */
 static int mmio_shm_fop_open(struct inode *inode, struct file *file)
 {
@@ -49,6 +52,8 @@ static int mmio_shm_fop_open(struct inode *inode, struct file *file)
 
 	if (!mmio_shm_nodes_ready())
 		return -ENODEV;
+	if (file->f_flags & O_APPEND)
+		return -EINVAL;
 
 	mf = kzalloc(sizeof(*mf), GFP_KERNEL);
 	if (!mf)
@@ -60,6 +65,18 @@ static int mmio_shm_fop_open(struct inode *inode, struct file *file)
 	file->private_data = mf;
 	atomic_inc(&dev->nr_open);
 	return 0;
+}
+
+/*
+ * fcntl(F_SETFL) asks here before it changes the flags. O_APPEND would put
+ * every write at the end of a buffer that never grows, where it can only
+ * fail with ENOSPC; ignoring it, as earlier versions did, wrote at the
+ * file position instead (a shell's ">>" overwrote the start). Refused, at
+ * open and here, as NFS refuses O_APPEND with O_DIRECT.
+ */
+static int mmio_shm_fop_check_flags(int flags)
+{
+	return flags & O_APPEND ? -EINVAL : 0;
 }
 
 /* Runs once the last fd is closed and the last VMA mapped through it is gone. */
@@ -335,4 +352,5 @@ const struct file_operations mmio_shm_fops = {
 	.poll		= mmio_shm_fop_poll,
 	.unlocked_ioctl	= mmio_shm_fop_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
+	.check_flags	= mmio_shm_fop_check_flags,
 };

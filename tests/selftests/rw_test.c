@@ -153,6 +153,41 @@ TEST_F(dev, read_only_fd_cannot_write)
 	close(ro);
 }
 
+/*
+ * O_APPEND cannot be kept by a buffer that never grows (every write would
+ * be at its end: ENOSPC), and ignoring it wrote at the file position: open
+ * refuses it, and so does fcntl(F_SETFL), whatever the access mode.
+ */
+TEST_F(dev, o_append_is_refused_at_open_and_by_fcntl)
+{
+	char cmd[256], buf[4];
+	int fd;
+
+	fd = open(shm_dev_path(), O_RDWR | O_APPEND);
+	EXPECT_EQ(-1, fd);
+	EXPECT_EQ(EINVAL, errno);
+	if (fd >= 0)
+		close(fd);
+	fd = open(shm_dev_path(), O_WRONLY | O_APPEND);
+	EXPECT_EQ(-1, fd);
+	EXPECT_EQ(EINVAL, errno);
+	if (fd >= 0)
+		close(fd);
+	EXPECT_EQ(-1, fcntl(self->fd, F_SETFL, O_APPEND));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_FALSE(fcntl(self->fd, F_GETFL) & O_APPEND);
+	/* the other flags F_SETFL may change still change */
+	ASSERT_EQ(0, fcntl(self->fd, F_SETFL, O_NONBLOCK));
+	EXPECT_TRUE(fcntl(self->fd, F_GETFL) & O_NONBLOCK);
+	/* and a shell's ">>" fails instead of overwriting the start */
+	ASSERT_EQ(4, pwrite(self->fd, "keep", 4, 0));
+	snprintf(cmd, sizeof(cmd), "printf lost 2>/dev/null >>%s",
+		 shm_dev_path());
+	EXPECT_NE(0, run_cmd(cmd));
+	ASSERT_EQ(4, pread(self->fd, buf, 4, 0));
+	EXPECT_EQ(0, memcmp(buf, "keep", 4));
+}
+
 TEST_F(dev, ftruncate_cannot_resize)
 {
 	EXPECT_EQ(-1, ftruncate(self->fd, 2 * self->size));
