@@ -10,7 +10,11 @@
  * so they see exactly the bytes the mappings see. They hold the device's
  * resize_sem for reading, so the size they clamp to stays the size until
  * they are done: a write can never land past a shrinking resize, nor in
- * pages a growing one has yet to zero.
+ * pages a growing one has yet to zero. The copy faults on the caller's
+ * buffer with resize_sem held, so a buffer that is slow to fault in
+ * (userfaultfd, FUSE) holds off RESIZE, and every read, write and ZERO
+ * queued behind a waiting RESIZE: accepted and documented (docs/design.md,
+ * "A slow user buffer holds resize_sem").
  *
  * The callbacks are named mmio_shm_fop_*() so that they are never mistaken
  * for the library's mmio_shm_*() functions that call them from user space.
