@@ -130,8 +130,10 @@ static inline void mmio_shm_assert_mmap_locked(struct mm_struct *mm)
  * timens_ktime_to_host() does for timerfd, futex and (since its 2026 fix)
  * ntsync. That inline calls do_timens_ktime_to_host() and compares with
  * init_time_ns, neither of which 5.10, 6.1 or 6.12 export to modules
- * (their Module.symvers), so subtract the namespace's monotonic offset
- * here, as that helper does. A time before the offset is already past on
+ * (their Module.symvers; Debian's 7.2 exports both, with the ntsync fix),
+ * so subtract the namespace's monotonic offset here, as that helper does,
+ * on every kernel: struct time_namespace keeps it in offsets.monotonic
+ * from 5.6 to 7.2. A time before the offset is already past on
  * the host (0); the result saturates at KTIME_MAX instead of wrapping when
  * the offset is negative. Without CONFIG_TIME_NS every task is in the
  * initial namespace, whose offsets are zero.
