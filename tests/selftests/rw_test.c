@@ -445,6 +445,9 @@ TEST_F_TIMEOUT(dev, a_read_stalled_on_its_buffer_holds_off_resize_and_everyone_b
 	if (!resizer)
 		_exit(shm_resize(self->fd, self->size + self->ps) ? 1 : 0);
 	EXPECT_TRUE(sleeps_in(resizer, SYS_ioctl, WAKE_MS));
+	/* and stays asleep: the rwsem, not a passing page fault */
+	usleep(200 * 1000);
+	EXPECT_TRUE(sleeps_in(resizer, SYS_ioctl, 100));
 	/* ... and a read into plain memory waits behind the RESIZE */
 	reader = fork_child();
 	ASSERT_LE(0, reader);
