@@ -33,6 +33,8 @@
 
 #include <linux/fs.h>
 #include <linux/highmem.h>
+#include <linux/limits.h>
+#include <linux/minmax.h>
 #include <linux/mm.h>
 #include <linux/mount.h>
 #include <linux/pagemap.h>
@@ -52,6 +54,30 @@ static size_t mmio_shm_limit;
 /* the tmpfs mount with huge= that holds the buffers; NULL: the kernel's */
 static struct vfsmount *mmio_shm_huge_mnt;
 
+/*
+ * Bytes in @pages pages, at most the largest whole number of pages a
+ * size_t holds: on a 32-bit kernel with PAE, 8 GiB of RAM is 2^21 pages,
+ * and shifting that in an unsigned long gives 0. Capped at a page
+ * multiple, a size up to the result stays below SIZE_MAX after
+ * PAGE_ALIGN().
+ */
+static size_t mmio_shm_pages_to_bytes(unsigned long pages)
+{
+	u64 bytes = (u64)pages << PAGE_SHIFT;
+
+	return min_t(u64, bytes, SIZE_MAX & PAGE_MASK);
+}
+
+/**
+ * mmio_shm_ram_bytes() - the RAM size, as far as a size_t can count it
+ *
+ * Return: the bytes of RAM, capped as mmio_shm_pages_to_bytes() says.
+ */
+size_t mmio_shm_ram_bytes(void)
+{
+	return mmio_shm_pages_to_bytes(totalram_pages());
+}
+
 /**
  * mmio_shm_ram_limit() - the default and largest cap on all buffers together
  *
@@ -62,7 +88,7 @@ static struct vfsmount *mmio_shm_huge_mnt;
  */
 size_t mmio_shm_ram_limit(void)
 {
-	return (totalram_pages() / 2) << PAGE_SHIFT;
+	return mmio_shm_pages_to_bytes(totalram_pages() / 2);
 }
 
 /**

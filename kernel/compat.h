@@ -13,14 +13,18 @@
 #define _MMIO_SHM_COMPAT_H
 
 #include <linux/fs.h>
+#include <linux/ktime.h>
 #include <linux/lockdep.h>
 #include <linux/mm.h>
 #include <linux/mmap_lock.h>
 #include <linux/mount.h>
+#include <linux/nsproxy.h>
+#include <linux/overflow.h>
 #include <linux/sched.h>
 #include <linux/sched/mm.h>
 #include <linux/shmem_fs.h>
 #include <linux/splice.h>
+#include <linux/time_namespace.h>
 #include <linux/version.h>
 
 /* 6.3 made vma->vm_flags read-only and added vm_flags_set(). */
@@ -117,6 +121,37 @@ static inline void mmio_shm_assert_mmap_locked(struct mm_struct *mm)
 	lockdep_assert_held_write(&mm->mmap_lock);
 #else
 	mmap_assert_write_locked(mm);
+#endif
+}
+
+/*
+ * An absolute CLOCK_MONOTONIC time as the caller reads it in its time
+ * namespace, turned into the host's, which hrtimers run on: what
+ * timens_ktime_to_host() does for timerfd, futex and (since its 2026 fix)
+ * ntsync. That inline calls do_timens_ktime_to_host() and compares with
+ * init_time_ns, neither of which 5.10, 6.1 or 6.12 export to modules
+ * (their Module.symvers; Debian's 7.2 exports both, with the ntsync fix),
+ * so subtract the namespace's monotonic offset here, as that helper does,
+ * on every kernel: struct time_namespace keeps it in offsets.monotonic
+ * from 5.6 to 7.2. A time before the offset is already past on
+ * the host (0); the result saturates at KTIME_MAX instead of wrapping when
+ * the offset is negative. Without CONFIG_TIME_NS every task is in the
+ * initial namespace, whose offsets are zero.
+ */
+static inline ktime_t mmio_shm_timens_mono_to_host(ktime_t tim)
+{
+#ifdef CONFIG_TIME_NS
+	struct time_namespace *ns = current->nsproxy->time_ns;
+	ktime_t offset = timespec64_to_ktime(ns->offsets.monotonic);
+	ktime_t host;
+
+	if (tim < offset)
+		return 0;
+	if (check_sub_overflow(tim, offset, &host))
+		return KTIME_MAX;
+	return host;
+#else
+	return tim;
 #endif
 }
 

@@ -18,6 +18,7 @@
 #include <linux/sched/signal.h>
 #include <linux/wait.h>
 
+#include "compat.h"
 #include "mmio_shm_drv.h"
 
 /**
@@ -69,8 +70,9 @@ u64 mmio_shm_doorbell_ring(struct mmio_shm_dev *dev)
  * mmio_shm_doorbell_wait() - sleep until the sequence passes @seq
  * @dev:      the device
  * @seq:      a sequence number the caller has seen
- * @deadline: absolute CLOCK_MONOTONIC time in ns; one already past only
- *            checks, MMIO_SHM_WAIT_FOREVER never comes
+ * @deadline: absolute CLOCK_MONOTONIC time in ns, as the caller reads that
+ *            clock in its time namespace; one already past only checks,
+ *            MMIO_SHM_WAIT_FOREVER never comes
  * @cur_seq:  returns the sequence number at the end of the wait
  *
  * Return: 0 once the sequence is greater than @seq, -ETIMEDOUT when the
@@ -80,7 +82,9 @@ u64 mmio_shm_doorbell_ring(struct mmio_shm_dev *dev)
 int mmio_shm_doorbell_wait(struct mmio_shm_dev *dev, u64 seq, u64 deadline,
 			   u64 *cur_seq)
 {
-	ktime_t expires = ns_to_ktime(min_t(u64, deadline, KTIME_MAX));
+	/* the timer runs on the host's clock, not the namespace's */
+	ktime_t expires =
+		mmio_shm_timens_mono_to_host(min_t(u64, deadline, KTIME_MAX));
 	ktime_t *timeout = deadline == MMIO_SHM_WAIT_FOREVER ? NULL : &expires;
 	DEFINE_WAIT(wait);
 	int ret = 0;

@@ -14,6 +14,7 @@
  * waits on that sequence is woken by the release it did not see yet.
  */
 #include <linux/errno.h>
+#include <linux/nospec.h>
 #include <linux/spinlock.h>
 #include <linux/uaccess.h>
 
@@ -107,6 +108,12 @@ void mmio_shm_endpoint_release(struct mmio_shm_file *mf)
  * @mf:   the file's state
  * @uarg: user pointer to struct mmio_shm_bind_args
  *
+ * The argument is written once before the endpoint is taken, so that a
+ * read-only one fails before anything is bound. Should the write after
+ * the take still fault (the mapping changed in between), the binding is
+ * undone as a release is, with a ring of the doorbell: between the take
+ * and the undo, PEER showed the cookie to anyone who asked.
+ *
  * Return: 0; -EINVAL for unknown flags, a reserved word or an endpoint out
  * of range; -EALREADY when the file is bound already; -EBUSY when the
  * endpoint is taken (with MMIO_SHM_BIND_ANY: all of them); -EFAULT.
@@ -126,7 +133,10 @@ long mmio_shm_ioctl_bind(struct mmio_shm_file *mf, void __user *uarg)
 	any = args.flags & MMIO_SHM_BIND_ANY;
 	if (any ? args.endpoint : args.endpoint >= MMIO_SHM_MAX_ENDPOINTS)
 		return -EINVAL;
-	/* a binding nobody learnt of is undone: fail on a read-only one first */
+	/* the caller's index: clamped under speculation too (Spectre v1) */
+	args.endpoint = array_index_nospec(args.endpoint,
+					   MMIO_SHM_MAX_ENDPOINTS);
+	/* fail on a read-only argument before anything is bound */
 	if (mmio_shm_args_out(uarg, &args, sizeof(args)))
 		return -EFAULT;
 
@@ -137,8 +147,13 @@ long mmio_shm_ioctl_bind(struct mmio_shm_file *mf, void __user *uarg)
 	args.endpoint = ret;
 
 	if (mmio_shm_args_out(uarg, &args, sizeof(args))) {
-		/* no peer can know the cookie yet: no doorbell */
-		mmio_shm_endpoint_drop(mf);
+		/*
+		 * The cookie was visible from the take on: a PEER may have
+		 * shown it to a task that now sleeps on the doorbell, waiting
+		 * for this binding to end. Ending it is a release like any
+		 * other: free the endpoint, then ring.
+		 */
+		mmio_shm_endpoint_release(mf);
 		return -EFAULT;
 	}
 	return 0;
@@ -168,6 +183,10 @@ long mmio_shm_ioctl_peer(struct mmio_shm_dev *dev, void __user *uarg)
 	if (args.flags || args.reserved ||
 	    args.endpoint >= MMIO_SHM_MAX_ENDPOINTS)
 		return -EINVAL;
+
+	/* the caller's index: clamped under speculation too (Spectre v1) */
+	args.endpoint = array_index_nospec(args.endpoint,
+					   MMIO_SHM_MAX_ENDPOINTS);
 
 	args.seq = mmio_shm_doorbell_seq(dev);
 	spin_lock(&dev->ep_lock);

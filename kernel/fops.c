@@ -10,7 +10,11 @@
  * so they see exactly the bytes the mappings see. They hold the device's
  * resize_sem for reading, so the size they clamp to stays the size until
  * they are done: a write can never land past a shrinking resize, nor in
- * pages a growing one has yet to zero.
+ * pages a growing one has yet to zero. The copy faults on the caller's
+ * buffer with resize_sem held, so a buffer that is slow to fault in
+ * (userfaultfd, FUSE) holds off RESIZE, and every read, write and ZERO
+ * queued behind a waiting RESIZE: accepted and documented (docs/design.md,
+ * "A slow user buffer holds resize_sem").
  *
  * The callbacks are named mmio_shm_fop_*() so that they are never mistaken
  * for the library's mmio_shm_*() functions that call them from user space.
@@ -41,7 +45,10 @@
  * its nodes (a later one may yet fail and unload it), opening is refused,
  * so no file can outlive a load that failed part-way.
  *
- * Return: 0, -ENODEV while the load is not complete, or -ENOMEM.
+ * O_APPEND is refused (see mmio_shm_fop_check_flags()).
+ *
+ * Return: 0, -ENODEV while the load is not complete, -EINVAL for
+ * O_APPEND, or -ENOMEM.
  */
 static int mmio_shm_fop_open(struct inode *inode, struct file *file)
 {
@@ -50,6 +57,8 @@ static int mmio_shm_fop_open(struct inode *inode, struct file *file)
 
 	if (!mmio_shm_nodes_ready())
 		return -ENODEV;
+	if (file->f_flags & O_APPEND)
+		return -EINVAL;
 
 	mf = kzalloc(sizeof(*mf), GFP_KERNEL);
 	if (!mf)
@@ -61,6 +70,18 @@ static int mmio_shm_fop_open(struct inode *inode, struct file *file)
 	file->private_data = mf;
 	atomic_inc(&dev->nr_open);
 	return 0;
+}
+
+/*
+ * fcntl(F_SETFL) asks here before it changes the flags. O_APPEND would put
+ * every write at the end of a buffer that never grows, where it can only
+ * fail with ENOSPC; ignoring it, as earlier versions did, wrote at the
+ * file position instead (a shell's ">>" overwrote the start). Refused, at
+ * open and here, as NFS refuses O_APPEND with O_DIRECT.
+ */
+static int mmio_shm_fop_check_flags(int flags)
+{
+	return flags & O_APPEND ? -EINVAL : 0;
 }
 
 /* Runs once the last fd is closed and the last VMA mapped through it is gone. */
@@ -310,4 +331,5 @@ const struct file_operations mmio_shm_fops = {
 	.poll		= mmio_shm_fop_poll,
 	.unlocked_ioctl	= mmio_shm_fop_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
+	.check_flags	= mmio_shm_fop_check_flags,
 };

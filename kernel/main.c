@@ -199,11 +199,28 @@ static ssize_t doorbell_seq_show(struct device *device,
 }
 static DEVICE_ATTR_RO(doorbell_seq);
 
+/*
+ * Bytes of the buffer in memory: the size, but for holes that
+ * madvise(MADV_REMOVE) punched through a writable shared mapping until
+ * they are touched again (pages are never reclaimed: the mapping is
+ * unevictable).
+ */
+static ssize_t resident_show(struct device *device,
+			     struct device_attribute *attr, char *page)
+{
+	struct mmio_shm_dev *dev = mmio_shm_dev_from_device(device);
+	unsigned long pages = READ_ONCE(dev->buf.file->f_mapping->nrpages);
+
+	return sysfs_emit(page, "%llu\n", (u64)pages << PAGE_SHIFT);
+}
+static DEVICE_ATTR_RO(resident);
+
 static struct attribute *mmio_shm_attrs[] = {
 	&dev_attr_size.attr,
 	&dev_attr_open_files.attr,
 	&dev_attr_mappings.attr,
 	&dev_attr_doorbell_seq.attr,
+	&dev_attr_resident.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(mmio_shm);
@@ -257,7 +274,7 @@ static void mmio_shm_dev_teardown(struct mmio_shm_dev *dev)
 /* Checks the parameters and sets the cap; returns the size of each buffer. */
 static int mmio_shm_check_params(size_t *bytes)
 {
-	size_t ram = totalram_pages() << PAGE_SHIFT;
+	size_t ram = mmio_shm_ram_bytes();
 	size_t limit = max_size ? max_size : mmio_shm_ram_limit();
 
 	if (!size) {

@@ -6,14 +6,28 @@
  *
  * Lock order, outermost first:
  *
- *   mmio_shm_dev.resize_sem -> mm->mmap_lock -> mmio_shm_dev.lock
- *     -> the shmem inode lock
+ *   mmio_shm_dev.resize_sem -> the shmem inode's i_rwsem
+ *     -> mm->mmap_lock -> mmio_shm_dev.lock
  *
- * read(), write() and ZERO take @resize_sem for reading, RESIZE for writing;
- * .mmap is called with the mmap_lock held and takes @lock; RESIZE takes
- * @lock only to publish a new size. No path takes an earlier lock while
- * holding a later one. mmio_shm_dev.ep_lock is a leaf: nothing else is
- * taken under it.
+ * The links, and who makes them:
+ *  - resize_sem -> i_rwsem: write() holds @resize_sem (read) and shmem's
+ *    write_iter takes i_rwsem; RESIZE holds it (write) and sets the size
+ *    under i_rwsem (buffer.c).
+ *  - i_rwsem -> mmap_lock: shmem's write path faults the caller's source
+ *    buffer in while it holds i_rwsem, the order mm/filemap.c documents
+ *    (generic_perform_write); read() faults with @resize_sem alone.
+ *  - mmap_lock -> @lock: .mmap is called with mmap_lock held for writing.
+ *
+ * So never:
+ *  - i_rwsem or @resize_sem with mmap_lock held: not in .mmap,
+ *    .get_unmapped_area or any vm_operations (open, close, fault): that
+ *    is an ABBA deadlock against a write() whose source buffer faults;
+ *  - anything above @lock while holding it, and no fault on user memory
+ *    (copy_*_user, get_user_pages) under @lock or a spinlock;
+ *  - @resize_sem under any of the others.
+ *
+ * mmio_shm_dev.ep_lock, the doorbell's wait-queue lock and buffer.c's
+ * charge lock are leaves (spinlocks): nothing is taken under them.
  */
 #ifndef _MMIO_SHM_DRV_H
 #define _MMIO_SHM_DRV_H
@@ -54,11 +68,14 @@ struct mmio_shm_buf {
  * @misc:       the misc device; its .this_device carries the sysfs attributes
  * @name:       node name, "mmio_shm" or "mmio_shmN"
  * @resize_sem: read side: read(), write() and ZERO, which must see one
- *              size from start to end; write side: RESIZE
+ *              size from start to end; write side: RESIZE. Outermost:
+ *              never taken with another lock of this list, nor mmap_lock,
+ *              held
  * @lock:       serialises .mmap against RESIZE publishing a new size;
  *              protects the transition of @nr_maps from zero and the
- *              setting of @shmem_vm_ops. Never held while copying to or
- *              from user memory, nor while pages are brought in.
+ *              setting of @shmem_vm_ops. Taken under mmap_lock (.mmap);
+ *              never held while copying to or from user memory, nor
+ *              while pages are brought in or i_rwsem is taken.
  * @buf:        the shared buffer
  * @shmem_vm_ops: shmem's own vm_operations, seen by the first mmap(); our
  *              VMAs pass faults on to them (see mmap.c). Set once under
@@ -123,6 +140,7 @@ void mmio_shm_set_limit(size_t limit);
 int mmio_shm_buf_mount(const char *huge);
 void mmio_shm_buf_unmount(void);
 bool mmio_shm_buf_huge(void);
+size_t mmio_shm_ram_bytes(void);
 size_t mmio_shm_ram_limit(void);
 int mmio_shm_buf_init(struct mmio_shm_buf *buf, const char *name, size_t size);
 void mmio_shm_buf_release(struct mmio_shm_buf *buf);

@@ -11,7 +11,10 @@
  * WAIT's deadline is absolute (CLOCK_MONOTONIC): a deadline in the past
  * only checks, and a signal ends a wait with EINTR only when its handler
  * was installed without SA_RESTART; with SA_RESTART the kernel restarts
- * the same call, which still ends at the same deadline.
+ * the same call, which still ends at the same deadline. The deadline is
+ * read on CLOCK_MONOTONIC as the caller sees it, in its time namespace:
+ * a process whose clock is ahead of or behind the host's waits as long as
+ * one in the initial namespace.
  *
  * The argument rules every ioctl shares (size, flags, E2BIG, EFAULT,
  * ENOTTY) are ioctl_test.c's, the sysfs attributes sysfs_test.c's.
@@ -21,6 +24,7 @@
  */
 #define _GNU_SOURCE
 #include <poll.h>
+#include <sched.h>
 #include <sys/epoll.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -217,6 +221,100 @@ TEST_F(dev, wait_deadline_is_absolute_monotonic)
 	w.deadline = 0;
 	ASSERT_EQ(0, ioctl(self->fd, MMIO_SHM_IOC_WAIT, &w));
 	ASSERT_EQ(seq + 1, w.cur_seq);
+}
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME	0x00000080
+#endif
+
+/* how far ahead of its start a WAIT in a time namespace has its deadline */
+#define TIMENS_WAIT_MS	300
+
+/*
+ * Puts this process's future children in a new time namespace whose
+ * CLOCK_MONOTONIC is @offset_s seconds off the host's, forks one, and has
+ * it WAIT on nothing with a deadline TIMENS_WAIT_MS ahead on its own
+ * clock. The child reports its clock when it started, how long the WAIT
+ * took on that clock and the WAIT's errno. Skips where there are no time
+ * namespaces (CONFIG_TIME_NS) or no right to make one.
+ */
+static void wait_in_time_namespace(struct __test_metadata *_metadata,
+				   FIXTURE_DATA(dev) *self, long offset_s)
+{
+	struct { uint64_t start, took; int err; } r = { 0 };
+	uint64_t host_start;
+	char line[64];
+	int pfd[2], ofd, len;
+	pid_t pid;
+
+	if (unshare(CLONE_NEWTIME)) {
+		if (errno == EINVAL)
+			SKIP(return, "no time namespaces (CONFIG_TIME_NS off)");
+		SKIP(return, "unshare(CLONE_NEWTIME): %s", strerror(errno));
+	}
+	/* the offsets of the children's namespace, before any child is in it */
+	ofd = open("/proc/self/timens_offsets", O_WRONLY);
+	ASSERT_LE(0, ofd) TH_LOG("timens_offsets: %s", strerror(errno));
+	len = snprintf(line, sizeof(line), "%d %ld 0\n", CLOCK_MONOTONIC,
+		       offset_s);
+	ASSERT_EQ(len, write(ofd, line, len)) TH_LOG("%s", strerror(errno));
+	close(ofd);
+
+	ASSERT_EQ(0, pipe(pfd));
+	host_start = now_ns();
+	pid = fork_child();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct mmio_shm_wait_args w = { .size = sizeof(w) };
+
+		close(pfd[0]);
+		w.seq = cur_seq(self->fd);
+		r.start = now_ns();
+		w.deadline = r.start + TIMENS_WAIT_MS * NSEC_PER_MSEC;
+		r.err = ioctl(self->fd, MMIO_SHM_IOC_WAIT, &w) ? errno : 0;
+		r.took = now_ns() - r.start;
+		_exit(write(pfd[1], &r, sizeof(r)) == sizeof(r) ? 0 : 1);
+	}
+	close(pfd[1]);
+	ASSERT_EQ(sizeof(r), read(pfd[0], &r, sizeof(r)));
+	close(pfd[0]);
+	ASSERT_EQ(0, wait_child(pid));
+
+	/* the child's clock was off by the offset (give it WAKE_MS to start) */
+	ASSERT_LE(host_start + offset_s * 1000000000LL, r.start);
+	ASSERT_GT(host_start + offset_s * 1000000000LL + WAKE_MS * NSEC_PER_MSEC,
+		  r.start);
+	ASSERT_EQ(ETIMEDOUT, r.err) TH_LOG("%s", strerror(r.err));
+	/* never before the deadline, and not late by the offset either */
+	ASSERT_LE(TIMENS_WAIT_MS * NSEC_PER_MSEC, r.took);
+	ASSERT_GT((TIMENS_WAIT_MS + WAKE_MS) * NSEC_PER_MSEC, r.took)
+		TH_LOG("a %d ms wait took %llu ms", TIMENS_WAIT_MS,
+		       (unsigned long long)(r.took / NSEC_PER_MSEC));
+}
+
+/*
+ * In a time namespace whose clock is 20 s ahead of the host's, a WAIT
+ * with a deadline 300 ms ahead takes 300 ms, not 20.3 s.
+ */
+TEST_F(dev, wait_deadline_in_time_namespace_ahead_of_host_comes_on_time)
+{
+	wait_in_time_namespace(_metadata, self, 20);
+}
+
+/*
+ * In a time namespace whose clock is behind the host's (by as much as it
+ * can be: not below zero, at most 20 s), a WAIT with a deadline 300 ms
+ * ahead sleeps 300 ms, not one that ends at once.
+ */
+TEST_F(dev, wait_deadline_in_time_namespace_behind_host_comes_on_time)
+{
+	long behind = now_ns() / 1000000000ULL;
+
+	if (behind > 20)
+		behind = 20;
+	if (behind < 1)
+		SKIP(return, "CLOCK_MONOTONIC is below 1 s: no room behind it");
+	wait_in_time_namespace(_metadata, self, -behind);
 }
 
 /* Another process's NOTIFY wakes a WAIT that has no timeout. */

@@ -8,6 +8,8 @@
  * shares (size, flags, E2BIG, EFAULT) are ioctl_test.c's.
  */
 #define _GNU_SOURCE
+#include <pthread.h>
+#include <stdatomic.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 
@@ -165,6 +167,98 @@ TEST_F(dev, cookies_are_never_handed_out_twice)
 		last = b.cookie;
 		close(fd2);
 	}
+}
+
+/* the page a BIND argument lives on, flipped read-only and back */
+struct flipper {
+	void *page;
+	size_t len;
+	atomic_int stop;
+};
+
+static void *flip_page(void *arg)
+{
+	struct flipper *f = arg;
+
+	while (!atomic_load(&f->stop)) {
+		mprotect(f->page, f->len, PROT_READ);
+		mprotect(f->page, f->len, PROT_READ | PROT_WRITE);
+	}
+	return NULL;
+}
+
+/* how long, and how many undone bindings, the race below is run for */
+#define UNDO_RUN_MS	20000
+#define UNDO_WANTED	3
+
+/*
+ * BIND writes its argument once before it takes the endpoint, so a
+ * read-only one fails with nothing bound, and once after, with the
+ * cookie. A thread that flips the argument's page read-only and back
+ * while this one binds can make the second write alone fault: the
+ * endpoint was taken and PEER showed its cookie, then BIND undoes the
+ * binding and fails with EFAULT. That end of a binding must ring the
+ * doorbell like a release does, or a peer that saw the cookie sleeps
+ * through it. Cookies are never reused, so each undone binding shows as a
+ * cookie the next successful BIND skips; the doorbell must have rung once
+ * for each of them and once for each close of a bound file.
+ */
+TEST_F_TIMEOUT(dev, a_bind_undone_by_efault_rings_the_doorbell, 60)
+{
+	struct flipper f = { .len = self->ps };
+	struct mmio_shm_bind_args *b;
+	uint64_t seq0, last, undone = 0, closes = 0, tries = 0, end;
+	pthread_t thr;
+	int fd2, ret;
+
+	f.page = mmap(NULL, f.len, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, f.page);
+	b = f.page;
+	/* an argument that stays valid input: BIND_ANY writes back 0 */
+	fd2 = open_dev();
+	ASSERT_LE(0, fd2);
+	ASSERT_EQ(0, bind_ep(fd2, MMIO_SHM_BIND_ANY, 0, b));
+	ASSERT_EQ(0, b->endpoint);
+	last = b->cookie;
+	seq0 = doorbell_seq(self->fd);
+
+	ASSERT_EQ(0, pthread_create(&thr, NULL, flip_page, &f));
+	end = now_ns() + UNDO_RUN_MS * 1000000ULL;
+	while (undone < UNDO_WANTED && now_ns() < end) {
+		/* closing the bound file rings once */
+		close(fd2);
+		closes++;
+		do {
+			fd2 = open_dev();
+			if (fd2 < 0)
+				break;
+			tries++;
+			ret = ioctl(fd2, MMIO_SHM_IOC_BIND, b) ? errno : 0;
+			if (ret)
+				close(fd2);
+		} while (ret == EFAULT && now_ns() < end);
+		if (fd2 < 0 || ret)
+			break;
+		/* every cookie skipped since the last one was undone */
+		undone += b->cookie - last - 1;
+		last = b->cookie;
+	}
+	atomic_store(&f.stop, 1);
+	pthread_join(thr, NULL);
+	ASSERT_LE(0, fd2);
+	ASSERT_EQ(0, ret) TH_LOG("BIND: %s", strerror(ret));
+	close(fd2);
+	closes++;
+	munmap(f.page, f.len);
+
+	TH_LOG("%llu BINDs, %llu bound and closed, %llu undone after the take",
+	       (unsigned long long)tries, (unsigned long long)closes,
+	       (unsigned long long)undone);
+	if (!undone)
+		SKIP(return, "no BIND was undone after its take in %d ms",
+		     UNDO_RUN_MS);
+	EXPECT_EQ(seq0 + closes + undone, doorbell_seq(self->fd));
 }
 
 TEST_F(dev, every_endpoint_taken_is_ebusy_until_one_is_released)

@@ -498,6 +498,60 @@ TEST_F(dev, madvise_dontneed_keeps_the_data)
 	free(vec);
 }
 
+/* true when the module was loaded with huge= other than never */
+static bool huge_pages_on(void)
+{
+	char v[32] = "";
+	FILE *f = fopen("/sys/module/" MODNAME "/parameters/huge", "r");
+
+	if (f) {
+		if (!fgets(v, sizeof(v), f))
+			v[0] = '\0';
+		fclose(f);
+	}
+	return v[0] && strncmp(v, "never", 5);
+}
+
+/*
+ * MADV_REMOVE through a writable shared mapping punches a hole, as on
+ * tmpfs: the range reads back as zeroes and its pages leave memory, which
+ * sysfs "resident" shows, until a touch brings zeroed pages back, resident
+ * again. The rest of the buffer keeps its data. (With huge pages, a hole
+ * inside a huge page that cannot be split is only zeroed.)
+ */
+TEST_F(dev, madvise_remove_punches_a_hole_that_resident_shows_until_touched)
+{
+	const char *name = shm_dev_name();
+	long long full = sysfs_read_num(name, "resident");
+	uint8_t zero[2 * 4096] = { 0 };
+	uint8_t *back;
+
+	/* the fixture's ZERO brought every page in */
+	ASSERT_EQ((long long)self->size, full);
+	ASSERT_GE(sizeof(zero), 2 * self->ps);
+	fill(self->map, self->map_len, 12);
+	ASSERT_EQ(0, madvise(self->map + 4 * self->ps, 2 * self->ps,
+			     MADV_REMOVE));
+	if (!huge_pages_on())
+		EXPECT_EQ(full - 2 * self->ps, sysfs_read_num(name, "resident"));
+	back = buffer_bytes(self->fd, 4 * self->ps, 2 * self->ps);
+	ASSERT_NE(NULL, back);
+	EXPECT_EQ(0, memcmp(back, zero, 2 * self->ps));
+	free(back);
+	EXPECT_TRUE(check(self->map, 4 * self->ps, 12));
+	/* the size is the size: the hole is still part of the buffer */
+	EXPECT_EQ(self->size, shm_size(self->fd));
+
+	/* a touch brings one page back, zeroed */
+	EXPECT_EQ(0, self->map[4 * self->ps]);
+	self->map[4 * self->ps] = 1;
+	if (!huge_pages_on())
+		EXPECT_EQ(full - self->ps, sysfs_read_num(name, "resident"));
+	/* and ZERO brings in every page it covers */
+	ASSERT_EQ(0, shm_zero(self->fd));
+	EXPECT_EQ(full, sysfs_read_num(name, "resident"));
+}
+
 /*
  * mlock(), mlock2(MLOCK_ONFAULT), MAP_LOCKED and mlockall() succeed on the
  * mapping and the data stays resident. They are not charged to VmLck: the

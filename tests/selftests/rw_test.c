@@ -7,7 +7,10 @@
  * Python's mmap module) work on it.
  */
 #define _GNU_SOURCE
+#include <poll.h>
+#include <pthread.h>
 #include <sched.h>
+#include <linux/userfaultfd.h>
 #include <sys/mman.h>
 #include <sys/sendfile.h>
 #include <sys/uio.h>
@@ -16,6 +19,9 @@
 	char *buf;	/* scratch buffer of two pages */
 #define DEV_HOOKS
 #include "fixture.h"
+
+/* how long anything may take to wake up or go to sleep in a slow guest */
+#define WAKE_MS		10000
 
 static void dev_setup_hook(struct __test_metadata *_metadata,
 			   FIXTURE_DATA(dev) *self,
@@ -151,6 +157,41 @@ TEST_F(dev, read_only_fd_cannot_write)
 	EXPECT_EQ(-1, write(ro, "a", 1));
 	EXPECT_EQ(EBADF, errno);
 	close(ro);
+}
+
+/*
+ * O_APPEND cannot be kept by a buffer that never grows (every write would
+ * be at its end: ENOSPC), and ignoring it wrote at the file position: open
+ * refuses it, and so does fcntl(F_SETFL), whatever the access mode.
+ */
+TEST_F(dev, o_append_is_refused_at_open_and_by_fcntl)
+{
+	char cmd[256], buf[4];
+	int fd;
+
+	fd = open(shm_dev_path(), O_RDWR | O_APPEND);
+	EXPECT_EQ(-1, fd);
+	EXPECT_EQ(EINVAL, errno);
+	if (fd >= 0)
+		close(fd);
+	fd = open(shm_dev_path(), O_WRONLY | O_APPEND);
+	EXPECT_EQ(-1, fd);
+	EXPECT_EQ(EINVAL, errno);
+	if (fd >= 0)
+		close(fd);
+	EXPECT_EQ(-1, fcntl(self->fd, F_SETFL, O_APPEND));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_FALSE(fcntl(self->fd, F_GETFL) & O_APPEND);
+	/* the other flags F_SETFL may change still change */
+	ASSERT_EQ(0, fcntl(self->fd, F_SETFL, O_NONBLOCK));
+	EXPECT_TRUE(fcntl(self->fd, F_GETFL) & O_NONBLOCK);
+	/* and a shell's ">>" fails instead of overwriting the start */
+	ASSERT_EQ(4, pwrite(self->fd, "keep", 4, 0));
+	snprintf(cmd, sizeof(cmd), "printf lost 2>/dev/null >>%s",
+		 shm_dev_path());
+	EXPECT_NE(0, run_cmd(cmd));
+	ASSERT_EQ(4, pread(self->fd, buf, 4, 0));
+	EXPECT_EQ(0, memcmp(buf, "keep", 4));
 }
 
 TEST_F(dev, ftruncate_cannot_resize)
@@ -299,6 +340,142 @@ TEST_F_TIMEOUT(dev, resize_never_lets_a_stale_write_into_grown_space, 300)
 	wait_child(pid);
 	EXPECT_EQ(0, stale);
 	EXPECT_EQ(self->size, shm_size(self->fd));
+}
+
+/*
+ * True once @pid sleeps (state S or D: the rwsem's killable sleep is D)
+ * inside system call @nr, as /proc/PID/stat and /proc/PID/syscall show;
+ * false if it has not within @ms.
+ */
+static bool sleeps_in(pid_t pid, long nr, unsigned int ms)
+{
+	uint64_t end = now_ns() + ms * 1000000ULL;
+	char path[64], buf[256], state, *p;
+	long seen;
+	FILE *f;
+
+	for (; now_ns() < end; usleep(1000)) {
+		snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+		f = fopen(path, "r");
+		if (!f)
+			return false;
+		p = fgets(buf, sizeof(buf), f);
+		fclose(f);
+		p = p ? strrchr(buf, ')') : NULL;
+		if (!p || sscanf(p, ") %c", &state) != 1 ||
+		    (state != 'S' && state != 'D'))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/syscall", pid);
+		f = fopen(path, "r");
+		if (!f)
+			return true;
+		if (fscanf(f, "%ld", &seen) != 1)
+			seen = -2;
+		fclose(f);
+		if (seen == nr)
+			return true;
+	}
+	return false;
+}
+
+struct stalled_read {
+	int fd;		/* the device */
+	void *dst;	/* a page registered with userfaultfd, not yet there */
+	size_t len;
+	ssize_t ret;	/* what pread() returned */
+};
+
+static void *read_into(void *arg)
+{
+	struct stalled_read *r = arg;
+
+	r->ret = pread(r->fd, r->dst, r->len, 0);
+	return NULL;
+}
+
+/*
+ * read() and write() hold resize_sem for reading while shmem copies, and
+ * the copy may fault on the caller's buffer for as long as that buffer's
+ * owner likes (userfaultfd, a FUSE mapping). That is the documented
+ * behaviour, not fixed: a RESIZE waits for such a read, and once it
+ * waits, every other read, write and ZERO of the device waits behind it
+ * (an rw_semaphore lets no new reader past a waiting writer). All of them
+ * go on when the fault is resolved. Users of one device trust each other
+ * with its contents already; this is one more thing they trust each other
+ * with (docs/design.md, "read/write").
+ */
+TEST_F_TIMEOUT(dev, a_read_stalled_on_its_buffer_holds_off_resize_and_everyone_behind_it, 120)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
+	struct uffdio_zeropage zp = { .mode = 0 };
+	struct stalled_read r = { .fd = self->fd, .len = self->ps };
+	struct pollfd pfd;
+	struct uffd_msg msg;
+	pid_t resizer, reader;
+	pthread_t thr;
+	int uffd;
+
+	uffd = syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	if (uffd < 0)
+		SKIP(return, "userfaultfd: %s", strerror(errno));
+	if (ioctl(uffd, UFFDIO_API, &api)) {
+		close(uffd);
+		SKIP(return, "UFFDIO_API: %s", strerror(errno));
+	}
+	r.dst = mmap(NULL, self->ps, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, r.dst);
+	reg.range.start = (uintptr_t)r.dst;
+	reg.range.len = self->ps;
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_REGISTER, &reg))
+		TH_LOG("UFFDIO_REGISTER: %s", strerror(errno));
+
+	/* a reader whose buffer faults: it stops inside pread() */
+	ASSERT_EQ(4, pwrite(self->fd, "data", 4, 0));
+	ASSERT_EQ(0, pthread_create(&thr, NULL, read_into, &r));
+	pfd = (struct pollfd){ .fd = uffd, .events = POLLIN };
+	ASSERT_EQ(1, poll(&pfd, 1, WAKE_MS));
+	ASSERT_EQ(sizeof(msg), read(uffd, &msg, sizeof(msg)));
+	ASSERT_EQ(UFFD_EVENT_PAGEFAULT, msg.event);
+
+	/* a RESIZE now waits for it ... */
+	resizer = fork_child();
+	ASSERT_LE(0, resizer);
+	if (!resizer)
+		_exit(shm_resize(self->fd, self->size + self->ps) ? 1 : 0);
+	EXPECT_TRUE(sleeps_in(resizer, SYS_ioctl, WAKE_MS));
+	/* and stays asleep: the rwsem, not a passing page fault */
+	usleep(200 * 1000);
+	EXPECT_TRUE(sleeps_in(resizer, SYS_ioctl, 100));
+	/* ... and a read into plain memory waits behind the RESIZE */
+	reader = fork_child();
+	ASSERT_LE(0, reader);
+	if (!reader) {
+		char c[4];
+
+		_exit(pread(self->fd, c, 4, 0) == 4 && !memcmp(c, "data", 4) ?
+		      0 : 1);
+	}
+	EXPECT_TRUE(sleeps_in(reader, SYS_pread64, WAKE_MS));
+	/* still there a second later: nothing but the fault holds them */
+	usleep(1000 * 1000);
+	EXPECT_TRUE(sleeps_in(resizer, SYS_ioctl, 100));
+	EXPECT_TRUE(sleeps_in(reader, SYS_pread64, 100));
+
+	/* the owner of the buffer resolves the fault: everyone goes on */
+	zp.range.start = (uintptr_t)r.dst;
+	zp.range.len = self->ps;
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_ZEROPAGE, &zp))
+		TH_LOG("UFFDIO_ZEROPAGE: %s", strerror(errno));
+	ASSERT_EQ(0, pthread_join(thr, NULL));
+	EXPECT_EQ((ssize_t)self->ps, r.ret);
+	EXPECT_EQ(0, memcmp(r.dst, "data", 4));
+	EXPECT_EQ(0, wait_child(resizer));
+	EXPECT_EQ(0, wait_child(reader));
+	EXPECT_EQ(self->size + self->ps, shm_size(self->fd));
+	munmap(r.dst, self->ps);
+	close(uffd);
 }
 
 TEST_HARNESS_MAIN

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * sysfs: /sys/class/misc/mmio_shm/{size,open_files,mappings,doorbell_seq}
- * exist, are readable by anyone and writable by no one, and track the
+ * sysfs: /sys/class/misc/mmio_shm/{size,open_files,mappings,doorbell_seq,
+ * resident} exist, are readable by anyone and writable by no one, and track the
  * device as it is resized, opened, mapped and rung, as MMIO_SHM_IOC_INFO
  * reports it. The module parameters are readable under
  * /sys/module/mmio_shm/parameters. This file owns those attributes: other
@@ -13,7 +13,7 @@
 #include "fixture.h"
 
 static const char *const attrs[] = {
-	"size", "open_files", "mappings", "doorbell_seq",
+	"size", "open_files", "mappings", "doorbell_seq", "resident",
 };
 
 TEST_F(dev, attributes_are_world_readable_and_read_only)
