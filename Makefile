@@ -89,7 +89,7 @@ demo:
 	@tests/runner/demo.sh $(BUILD)/kmod/host/mmio_shm.ko $(BUILD)/user
 else
 demo:
-	@tests/provision/deps.sh $(BUILD)
+	@tests/provision/deps.sh --profile demo $(BUILD)
 	@eval "$$(tests/provision/kernels.sh $(KERNEL) $(BUILD))" && \
 		tests/runner/build-module.sh "$$KDIR" $(BUILD)/kmod/$(KERNEL) "$$KMAKE" "$$KCHROOT"
 	@$(MAKE) -s -C user O=$(BUILD)/user >/dev/null

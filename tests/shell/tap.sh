@@ -10,6 +10,8 @@
 #                          FN, then teardown (when defined) whatever
 #                          happened
 #   skip_case NAME REASON  a case that cannot run here
+#   fail_case NAME REASON  a case that fails before it can run (a tool
+#                          the project installs is missing, say)
 #   tap_exit               exit status: 1 when a case failed, else 0
 #   cleanup                a function the test may define: run once, when
 #                          the script exits
@@ -189,6 +191,13 @@ run_case() {
 skip_case() {
 	_tap_n=$((_tap_n + 1))
 	echo "ok $_tap_n $1 # SKIP $2"
+}
+
+fail_case() {
+	_tap_n=$((_tap_n + 1))
+	_tap_failed=1
+	echo "# $2"
+	echo "not ok $_tap_n $1"
 }
 
 tap_exit() {
