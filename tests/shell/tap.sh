@@ -154,7 +154,9 @@ assert_true() {
 	expect_true "$@" || exit 1
 }
 
+# a skip says why: one without a reason fails
 skip() {
+	[ -n "$*" ] || { log "$(_tap_where): skip without a reason"; exit 1; }
 	echo "$*" >"$_tap_tmp/skip"
 	exit 77
 }
@@ -177,9 +179,14 @@ run_case() {
 		exit "$_tap_case_failed"
 	) 2>&1 </dev/null | sed 's/^/# /'
 	_tap_rc=${PIPESTATUS[0]}
-	if [ "$_tap_rc" -eq 77 ]; then
-		_tap_reason=$(cat "$_tap_tmp/skip" 2>/dev/null)
-		echo "ok $_tap_n $_tap_name # SKIP${_tap_reason:+ $_tap_reason}"
+	_tap_reason=$(cat "$_tap_tmp/skip" 2>/dev/null)
+	if [ "$_tap_rc" -eq 77 ] && [ -z "$_tap_reason" ]; then
+		# an exit 77 of its own, not through skip: no reason given
+		echo "# skipped without a reason"
+		echo "not ok $_tap_n $_tap_name"
+		_tap_failed=1
+	elif [ "$_tap_rc" -eq 77 ]; then
+		echo "ok $_tap_n $_tap_name # SKIP $_tap_reason"
 	elif [ "$_tap_rc" -eq 0 ]; then
 		echo "ok $_tap_n $_tap_name"
 	else
@@ -189,6 +196,10 @@ run_case() {
 }
 
 skip_case() {
+	if [ -z "${2:-}" ]; then
+		fail_case "$1" "skipped without a reason"
+		return
+	fi
 	_tap_n=$((_tap_n + 1))
 	echo "ok $_tap_n $1 # SKIP $2"
 }
