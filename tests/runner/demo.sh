@@ -5,7 +5,9 @@
 # leading "+" before its output. Runs as root where the module can be
 # loaded: inside the QEMU guest, or on the host for `make demo HOST=1`.
 # Loads the module, shows the node and its sysfs attributes, shares data
-# between two processes, rings the doorbell, dumps the buffer and unloads.
+# between two processes, rings the doorbell, streams through a ring in
+# the buffer with mmio-shm send and recv (and kills a sender mid-stream),
+# dumps the buffer and unloads.
 #
 # Usage: tests/runner/demo.sh MODULE.ko USER_BUILD_DIR
 #        (USER_BUILD_DIR holds mmio-shm and examples/, as built by user/)
@@ -113,6 +115,46 @@ await mappings 1
 run grep . $SYS/open_files $SYS/mappings
 run ./examples/producer 5
 collect
+
+step "a stream through the buffer: send puts its standard input into a ring as records, recv writes them out"
+scratch=$(mktemp -d)
+echo "+ seq 100000 | ./mmio-shm send --init -l 65920 &"
+seq 100000 | ./mmio-shm send --init -l 65920 >"$scratch/send" 2>&1 &
+send_pid=$!
+echo "+ ./mmio-shm recv | tail -n 3"
+./mmio-shm recv -t 60000 >"$scratch/out" || fail "mmio-shm recv"
+tail -n 3 "$scratch/out"
+wait "$send_pid" || { cat "$scratch/send"; fail "mmio-shm send"; }
+echo "+ ./mmio-shm recv | wc -l   (every line came through, in order)"
+wc -l <"$scratch/out"
+seq 100000 | cmp -s - "$scratch/out" || fail "the stream differs from its input"
+
+step "a peer killed mid-stream: recv learns that the sender is gone, and says so"
+mkfifo "$scratch/fifo"
+bg ./mmio-shm recv --init -l 65920
+echo "+ ./mmio-shm send --lines <fifo &"
+./mmio-shm send --lines <"$scratch/fifo" &
+send_pid=$!
+# the sender's input stays open: the stream is not over
+exec 4>"$scratch/fifo"
+echo "+ echo 'first record' >fifo"
+echo "first record" >&4
+for _ in $(seq 100); do
+	[ -s "$bg_out" ] && break
+	sleep 0.1
+done
+echo "+ kill -KILL $send_pid   (the sender, mid-stream)"
+kill -KILL "$send_pid"
+wait "$send_pid" 2>/dev/null
+echo "+ wait"
+wait "$bg_pid"
+rc=$?
+cat "$bg_out"
+rm -f "$bg_out"
+exec 4>&-
+rm -rf "$scratch"
+echo "recv exited with status $rc"
+[ "$rc" -eq 1 ] || fail "recv after the sender was killed (status $rc, not 1)"
 
 step "the counters once the others are gone (this info is the one open file)"
 run ./mmio-shm info
