@@ -29,7 +29,7 @@
 # wrappers can follow each other in one guest:
 #   make vm-run CMD='tests/stress/run.sh && tests/fuzz/run.sh'
 #
-# Common options: --ko PATH (default $MMIO_SHM_KO, else
+# Common options (lib_opts): --ko PATH (default $MMIO_SHM_KO, else
 # build/kmod/<major.minor of the running kernel>/mmio_shm.ko), --build DIR
 # (default build/ of this checkout), --params 'size=... devices=...'.
 
@@ -66,17 +66,35 @@ t_case() {
 	esac
 }
 
-# Parse the options every wrapper takes; the wrapper's own ones are left
-# in $rest for it to read.
+# Parse the options: the ones every wrapper takes and the wrapper's own,
+# each of which takes a value, named in SPEC as --option=VARIABLE. An
+# option of neither kind prints the usage and exits 2.
+# Usage: lib_opts "--seconds=SECONDS_ --seed=SEED ..." "$@"
 lib_opts() {
-	rest=""
+	spec=$1
+	shift
 	while [ $# -gt 0 ]; do
+		var=""
 		case $1 in
-		--ko) KO=$2; shift 2 ;;
-		--build) BUILD=$2; shift 2 ;;
-		--params) PARAMS=$2; shift 2 ;;
-		*) rest="$rest $1"; shift ;;
+		--ko) var=KO ;;
+		--build) var=BUILD ;;
+		--params) var=PARAMS ;;
+		*)
+			for o in $spec; do
+				[ "${o%%=*}" = "$1" ] && var=${o#*=}
+			done
+			;;
 		esac
+		if [ -z "$var" ] || [ $# -lt 2 ]; then
+			usage=""
+			for o in $spec; do
+				usage="$usage [${o%%=*} N]"
+			done
+			echo "usage: $0$usage [--ko PATH] [--build DIR] [--params '...']" >&2
+			exit 2
+		fi
+		eval "$var=\$2"
+		shift 2
 	done
 	if [ -z "$KO" ]; then
 		KO=$BUILD/kmod/$(uname -r | cut -d. -f1,2)/mmio_shm.ko
