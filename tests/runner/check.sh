@@ -39,13 +39,17 @@ fi
 KERNEL=${1:-6.1}
 BUILD=$(realpath -m "${2:-build}")
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
+# the guest's time limit: VM_TIMEOUT when the caller set it, else 1200 s
+# (the debug kernel: VM_TIMEOUT_DEBUG, else the caller's VM_TIMEOUT, else
+# 5400 s)
+CALLER_VM_TIMEOUT=${VM_TIMEOUT:-}
 VM_TIMEOUT=${VM_TIMEOUT:-1200}
 # the debug tiers in the debug kernel; each program's own time limit
 DEBUG_LIST=""
 TEST_TIMEOUT=${TEST_TIMEOUT:-300}
 if [ "$KERNEL" = debug ]; then
 	DEBUG_LIST=list-debug
-	VM_TIMEOUT=${VM_TIMEOUT_DEBUG:-5400}
+	VM_TIMEOUT=${VM_TIMEOUT_DEBUG:-${CALLER_VM_TIMEOUT:-5400}}
 	TEST_TIMEOUT=1800
 	# room in the kernel log for what a test leaves there, between the
 	# markers run-suite.sh scans from
