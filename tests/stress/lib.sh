@@ -211,21 +211,21 @@ lib_run() {
 # add the buffers to Unevictable (per-CPU LRU batches may hold back a few
 # pages either way: 1 MiB of slack)
 memory_case() {
-	name=unload_returns_the_buffer_memory
+	mcase=unload_returns_the_buffer_memory
 	if [ -z "$KO" ]; then
-		t_case skip $name "the module was loaded before the run (no --ko): no baseline"
+		t_case skip $mcase "the module was loaded before the run (no --ko): no baseline"
 		return
 	fi
 	if [ -z "$base_kb" ] || [ -z "$loaded_kb" ]; then
-		t_case fail $name "no Unevictable line in /proc/meminfo"
+		t_case fail $mcase "no Unevictable line in /proc/meminfo"
 		return
 	fi
 	if [ -z "$bufs_kb" ] || [ "$bufs_kb" -eq 0 ]; then
-		t_case fail $name "no buffer size in /sys/class/misc/mmio_shm*/size after the load"
+		t_case fail $mcase "no buffer size in /sys/class/misc/mmio_shm*/size after the load"
 		return
 	fi
 	if loaded; then
-		t_case fail $name "the module is still loaded"
+		t_case fail $mcase "the module is still loaded"
 		return
 	fi
 	sync
@@ -233,11 +233,11 @@ memory_case() {
 	after_kb=$(unevictable_kb)
 	echo "# Unevictable: ${base_kb} kB before load, ${loaded_kb} kB loaded (buffers: ${bufs_kb} kB), ${after_kb} kB after unload"
 	if [ $((loaded_kb - base_kb)) -lt $((bufs_kb - 1024)) ]; then
-		t_case skip $name "Unevictable rose by $((loaded_kb - base_kb)) kB on loading ${bufs_kb} kB of buffers: this kernel does not count them as unevictable, so the unload's figure would prove nothing"
+		t_case skip $mcase "Unevictable rose by $((loaded_kb - base_kb)) kB on loading ${bufs_kb} kB of buffers: this kernel does not count them as unevictable, so the unload's figure would prove nothing"
 	elif [ "$after_kb" -le $((base_kb + 1024)) ]; then
-		t_case ok $name
+		t_case ok $mcase
 	else
-		t_case fail $name "$((after_kb - base_kb)) kB still unevictable"
+		t_case fail $mcase "$((after_kb - base_kb)) kB still unevictable"
 	fi
 }
 
