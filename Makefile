@@ -7,6 +7,8 @@
 #                        QEMU guest (KERNEL=5.10|6.1|6.12|7.2|sid, default 6.1)
 #   make check-matrix    make check for each kernel of MATRIX in turn, the
 #                        host checks once; one summary line for all
+#   make check-fresh     make check as a new user: a clone of HEAD in a
+#                        minimal bookworm with only make (cached, as root)
 #   make check-debug     the kselftests, stress, fuzzers, a fault-injection
 #                        sweep and kmemleak in 6.1 built with KASAN, lockdep,
 #                        UBSAN (built into BUILD the first time: minutes)
@@ -47,6 +49,9 @@ check-matrix:
 
 check-debug:
 	tests/runner/check.sh --guest-only debug $(BUILD)
+
+check-fresh:
+	tests/runner/check-fresh.sh $(BUILD)
 
 # the guest for a person: the module built for KERNEL, user/ and the tests
 vm-prepare:
@@ -172,4 +177,4 @@ clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	rm -rf $(BUILD)
 
-.PHONY: all module user check check-matrix check-debug vm-prepare vm-shell vm-run bench demo clean
+.PHONY: all module user check check-matrix check-debug check-fresh vm-prepare vm-shell vm-run bench demo clean
