@@ -128,7 +128,7 @@ logged() {
 
 # install "$@" from the system's own apt sources
 install_system() {
-	echo "deps: $PROFILE profile: installing$* (apt's output: $APTLOG)"
+	echo "deps: $PROFILE profile: installing $* (apt's output: $APTLOG)"
 	logged "apt-get update" as_root apt-get -o DPkg::Lock::Timeout=600 update -q
 	# shellcheck disable=SC2068
 	logged "apt-get install ($(echo "$@" | wc -w) packages and their dependencies)" \
