@@ -106,7 +106,7 @@ as_root() {
 }
 
 # logged WHAT CMD...: CMD's output goes to the log; one line says what it
-# did, its size (apt's "Fetched", "Need to get", "After this operation")
+# did, its size (apt's "Fetched" and "After this operation")
 # and its time; a failure shows the log's end
 logged() {
 	what=$1
@@ -118,9 +118,10 @@ logged() {
 		tail -n 20 "$APTLOG" | sed 's/^/  /' >&2
 		exit 1
 	fi
-	size=$(sed -n "/^== $what\$/,\$p" "$APTLOG" | sed -n \
+	# this step's lines: those after the last marker of its name
+	size=$(awk -v m="== $what" '$0 == m { buf = ""; on = 1; next }
+		on { buf = buf $0 "\n" } END { printf "%s", buf }' "$APTLOG" | sed -n \
 		-e 's/^Fetched \([0-9.,]* [kMG]*B\) in.*/\1 fetched/p' \
-		-e 's/^Need to get \([0-9.,]* [kMG]*B\).*/\1 to download/p' \
 		-e 's/^After this operation, \([0-9.,]* [kMG]*B\) of additional.*/\1 on disk/p' |
 		paste -sd, - | sed 's/,/, /g')
 	echo "deps: $what: ${size:+$size, }$(($(date +%s) - t0)) s"
