@@ -8,7 +8,8 @@
 #   make check-matrix    make check for each kernel of MATRIX in turn, the
 #                        host checks once; one summary line for all
 #   make check-fresh     make check as a new user: a clone of HEAD in a
-#                        minimal bookworm with only make (cached, as root)
+#                        minimal bookworm with only make (cached, as root);
+#                        FRESH_TARGET=demo: make demo so
 #   make check-debug     the kselftests, stress, fuzzers, a fault-injection
 #                        sweep and kmemleak in 6.1 built with KASAN, lockdep,
 #                        UBSAN (built into BUILD the first time: minutes)
@@ -50,8 +51,10 @@ check-matrix:
 check-debug:
 	tests/runner/check.sh --guest-only debug $(BUILD)
 
+# FRESH_TARGET=demo: make demo as a newcomer runs it
+FRESH_TARGET ?= check
 check-fresh:
-	tests/runner/check-fresh.sh $(BUILD)
+	tests/runner/check-fresh.sh $(BUILD) $(FRESH_TARGET)
 
 # the guest for a person: the module built for KERNEL, user/ and the tests
 vm-prepare:

@@ -20,12 +20,19 @@
 # and ends with its last line, "N passed, N failed, N skipped"; exits with
 # make check's status.
 #
-# Usage: tests/runner/check-fresh.sh [BUILD_DIR]
+# TARGET (default check) names another make target to run so: `demo`
+# shows what a newcomer's make demo installs and prints.
+#
+# Usage: tests/runner/check-fresh.sh [BUILD_DIR [TARGET]]
 
 set -eu
 
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=$(realpath -m "${1:-$TOP/build}")
+TARGET=${2:-check}
+case $TARGET in
+*[!a-z0-9-]*|"") echo "check-fresh: bad target '$TARGET'" >&2; exit 2 ;;
+esac
 # shellcheck source=tests/provision/cache.sh
 . "$TOP/tests/provision/cache.sh"
 # shellcheck source=tests/provision/apt-suite.sh
@@ -87,7 +94,7 @@ cp -a "$BASE" "$RUN"
 cp /etc/resolv.conf "$RUN/etc/resolv.conf"
 git clone -q "$TOP" "$RUN/root/mmio_shm"
 echo "check-fresh: a clone of $(git -C "$TOP" log -1 --format='%h %s' | cut -c1-70)"
-echo "check-fresh: in a copy of $BASE: make check"
+echo "check-fresh: in a copy of $BASE: make $TARGET"
 
 # proc, sys and dev of the host, the .deb cache, in a namespace of the run
 # shellcheck disable=SC2016
@@ -99,5 +106,5 @@ unshare --mount --propagation private sh -c '
 	mount --rbind /dev "$root/dev" &&
 	mount --bind "$debs" "$root/var/cache/apt/archives" || exit 1
 	exec chroot "$root" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
-		LC_ALL=C.UTF-8 TERM=dumb sh -c "cd /root/mmio_shm && make check"' \
-	sh "$RUN" "$DEBS"
+		LC_ALL=C.UTF-8 TERM=dumb sh -c "cd /root/mmio_shm && make $3"' \
+	sh "$RUN" "$DEBS" "$TARGET"
