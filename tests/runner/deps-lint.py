@@ -73,7 +73,9 @@ def shell_lines(path, makefile):
                 continue
             line = line[1:].lstrip("@-+ ")
             line = re.sub(r"\$\(MAKE\)", "make", line)
-            line = re.sub(r"\$\((?!shell)[^()]*\)", "X", line)
+            line = re.sub(r"\$\(CC\)", " cc", line)
+            # $(Q), $(call quiet_do,CC), $(O)/...: nothing of a command
+            line = re.sub(r"\$\((?!shell)(?:[^()]|\([^()]*\))*\)", " ", line)
             line = line.replace("$$", "$")
         if not cur and re.match(r"^\s*#", line):
             continue
