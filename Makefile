@@ -7,6 +7,9 @@
 #                        QEMU guest (KERNEL=5.10|6.1|6.12|7.2|sid, default 6.1)
 #   make check-matrix    make check for each kernel of MATRIX in turn, the
 #                        host checks once; one summary line for all
+#   make check-fresh     make check as a new user: a clone of HEAD in a
+#                        minimal bookworm with only make (cached, as root);
+#                        FRESH_TARGET=demo: make demo so
 #   make check-debug     the kselftests, stress, fuzzers, a fault-injection
 #                        sweep and kmemleak in 6.1 built with KASAN, lockdep,
 #                        UBSAN (built into BUILD the first time: minutes)
@@ -49,6 +52,11 @@ check-matrix:
 
 check-debug:
 	tests/runner/check.sh --guest-only debug $(BUILD)
+
+# FRESH_TARGET=demo: make demo as a newcomer runs it
+FRESH_TARGET ?= check
+check-fresh:
+	tests/runner/check-fresh.sh $(BUILD) $(FRESH_TARGET)
 
 # the guest for a person: the module built for KERNEL, user/ and the tests
 vm-prepare:
@@ -103,7 +111,7 @@ demo:
 	@tests/runner/demo.sh $(BUILD)/kmod/host/mmio_shm.ko $(BUILD)/user
 else
 demo:
-	@tests/provision/deps.sh $(BUILD)
+	@tests/provision/deps.sh --profile demo $(BUILD)
 	@eval "$$(tests/provision/kernels.sh $(KERNEL) $(BUILD))" && \
 		tests/runner/build-module.sh "$$KDIR" $(BUILD)/kmod/$(KERNEL) "$$KMAKE" "$$KCHROOT"
 	@$(MAKE) -s -C user O=$(BUILD)/user >/dev/null
@@ -186,5 +194,5 @@ clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	rm -rf $(BUILD)
 
-.PHONY: all module user check check-matrix check-debug vm-prepare vm-shell vm-run bench fuzz demo \
-	clean
+.PHONY: all module user check check-matrix check-debug check-fresh vm-prepare vm-shell vm-run bench \
+	fuzz demo clean

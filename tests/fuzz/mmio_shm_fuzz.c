@@ -44,6 +44,7 @@
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -94,6 +95,7 @@
 #endif
 
 #define PS		4096UL
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 /* TASK_SIZE_MAX on x86-64 with 4-level page tables: the access_ok() limit */
 #define USER_LIMIT	0x7ffffffff000UL
 /* MAX_RW_COUNT: what one read or write moves at most */
@@ -175,6 +177,26 @@ static uint64_t rnd(void)
 static uint64_t below(uint64_t n)
 {
 	return n ? rnd() % n : 0;
+}
+
+static int one_in(unsigned int n);
+
+/* a flag (or flags) set with a chance of one in @one_in */
+struct maybe_flag {
+	unsigned int one_in;
+	int flags;
+};
+
+/* the flags of @t that one_in() picks, drawn in @t's order */
+static int maybe_flags(const struct maybe_flag *t, size_t n)
+{
+	int flags = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (one_in(t[i].one_in))
+			flags |= t[i].flags;
+	return flags;
 }
 
 static int one_in(unsigned int n)
@@ -708,6 +730,22 @@ static void check_vmas(const char *after)
 		    after, info.nr_maps, info.nr_open, ndev, model_open());
 }
 
+/* an mmap-family call was made: counted, and the VMAs are read again */
+static void vm_changed(int id)
+{
+	vmas_stale = 1;
+	execs[id]++;
+}
+
+/* the same, then its result against @want and the mappings, for @call */
+static void vm_checked(int id, const char *call, const char *what, long ret,
+		       int err, int want)
+{
+	vm_changed(id);
+	check_result(what, ret, err, &(struct exp){ 1, { want } });
+	check_vmas(call);
+}
+
 /* ---- loads and stores that may fault ---- */
 
 static sigjmp_buf probe_env;
@@ -731,33 +769,32 @@ static void on_alarm(int sig)
 	alarms++;
 }
 
-/* load a byte from @p; returns 0 or the signal that hit */
-static int load(volatile uint8_t *p, uint8_t *out)
+/* load a byte from @p into *@v, or store *@v there; returns 0 or the signal that hit */
+static int probe_byte(volatile uint8_t *p, uint8_t *v, bool write)
 {
 	int sig;
 
-	execs[X_LOAD]++;
+	execs[write ? X_STORE : X_LOAD]++;
 	sig = sigsetjmp(probe_env, 1);
 	if (sig)
 		return sig;
 	probing = 1;
-	*out = *p;
+	if (write)
+		*p = *v;
+	else
+		*v = *p;
 	probing = 0;
 	return 0;
 }
 
+static int load(volatile uint8_t *p, uint8_t *out)
+{
+	return probe_byte(p, out, false);
+}
+
 static int store(volatile uint8_t *p, uint8_t v)
 {
-	int sig;
-
-	execs[X_STORE]++;
-	sig = sigsetjmp(probe_env, 1);
-	if (sig)
-		return sig;
-	probing = 1;
-	*p = v;
-	probing = 0;
-	return 0;
+	return probe_byte(p, &v, true);
 }
 
 /* ---- the model's view of INFO, checked now and then ---- */
@@ -1313,6 +1350,11 @@ static void fuzz_ioctl(void)
 
 /* ---- open, close, lseek, poll ---- */
 
+static const struct maybe_flag open_flags[] = {
+	{ 2, O_NONBLOCK }, { 4, O_APPEND }, { 6, O_SYNC }, { 6, O_NOATIME },
+	{ 6, O_TRUNC }, { 6, O_CREAT }, { 6, O_NOCTTY | O_NOFOLLOW },
+};
+
 static void fuzz_open(void)
 {
 	static const int accs[] = { O_RDONLY, O_WRONLY, O_RDWR, O_ACCMODE, O_PATH };
@@ -1322,20 +1364,7 @@ static void fuzz_open(void)
 
 	if (nfds == MAX_FDS)
 		return;
-	if (one_in(2))
-		flags |= O_NONBLOCK;
-	if (one_in(4))
-		flags |= O_APPEND;
-	if (one_in(6))
-		flags |= O_SYNC;
-	if (one_in(6))
-		flags |= O_NOATIME;
-	if (one_in(6))
-		flags |= O_TRUNC;
-	if (one_in(6))
-		flags |= O_CREAT;
-	if (one_in(6))
-		flags |= O_NOCTTY | O_NOFOLLOW;
+	flags |= maybe_flags(open_flags, ARRAY_SIZE(open_flags));
 	switch (below(24)) {
 	case 0:
 		flags |= O_DIRECT;
@@ -1728,6 +1757,12 @@ static void check_new_mapping(uintptr_t p, size_t len, uint64_t off, int prot,
 	}
 }
 
+static const struct maybe_flag mmap_flags[] = {
+	{ 8, MAP_POPULATE }, { 12, MAP_NORESERVE }, { 12, MAP_LOCKED },
+	{ 30, MAP_HUGETLB }, { 20, MAP_SYNC }, { 30, MAP_GROWSDOWN },
+	{ 20, MAP_STACK | MAP_NONBLOCK },
+};
+
 static void fuzz_mmap(void)
 {
 	struct fdent *f = one_in(3) ? pick_fd() : (pick_fd_rw() ?: pick_fd());
@@ -1775,21 +1810,7 @@ static void fuzz_mmap(void)
 	case 5: case 6: case 7: case 8: case 9: case 10: type = MAP_PRIVATE; break;
 	default: type = MAP_SHARED; break;
 	}
-	flags = type;
-	if (one_in(8))
-		flags |= MAP_POPULATE;
-	if (one_in(12))
-		flags |= MAP_NORESERVE;
-	if (one_in(12))
-		flags |= MAP_LOCKED;
-	if (one_in(30))
-		flags |= MAP_HUGETLB;
-	if (one_in(20))
-		flags |= MAP_SYNC;
-	if (one_in(30))
-		flags |= MAP_GROWSDOWN;
-	if (one_in(20))
-		flags |= MAP_STACK | MAP_NONBLOCK;
+	flags = type | maybe_flags(mmap_flags, ARRAY_SIZE(mmap_flags));
 	read_vmas();
 	if (!huge && one_in(5)) {
 		addr = arena_target(page_align(len ? len : 1));
@@ -1850,8 +1871,7 @@ static void fuzz_mmap(void)
 		 (unsigned long long)off);
 	p = mmap((void *)addr, len, prot, flags, f->fd, off);
 	err = errno;
-	vmas_stale = 1;
-	execs[X_MMAP]++;
+	vm_changed(X_MMAP);
 	if (p == MAP_FAILED) {
 		check_result(what, -1, err, &x);
 		if (flags & MAP_FIXED)
@@ -1874,13 +1894,15 @@ static void fuzz_mmap(void)
 	check_vmas("mmap");
 }
 
-/* a page-aligned range inside one mapping of the buffer */
+/* a page-aligned range inside one mapping of the buffer, as the mappings are now */
 static int dev_range(struct vma **vp, uintptr_t *a, size_t *len)
 {
-	struct vma *v = pick_dev_vma();
+	struct vma *v;
 	size_t pages;
 	uintptr_t first;
 
+	read_vmas();
+	v = pick_dev_vma();
 	if (!v)
 		return 0;
 	pages = (v->end - v->start) / PS;
@@ -1902,10 +1924,9 @@ static void fuzz_munmap(void)
 	struct vma *v;
 	uintptr_t a;
 	size_t len;
-	int ret, err, want = 0;
+	int ret, want = 0;
 	char what[80];
 
-	read_vmas();
 	if (!dev_range(&v, &a, &len))
 		return;
 	switch (below(10)) {
@@ -1915,11 +1936,7 @@ static void fuzz_munmap(void)
 	}
 	snprintf(what, sizeof(what), "munmap(%#lx, %zu)", (unsigned long)a, len);
 	ret = munmap((void *)a, len);
-	err = errno;
-	vmas_stale = 1;
-	execs[X_MUNMAP]++;
-	check_result(what, ret, err, &(struct exp){ 1, { want } });
-	check_vmas("munmap");
+	vm_checked(X_MUNMAP, "munmap", what, ret, errno, want);
 }
 
 static void fuzz_mremap(void)
@@ -1931,7 +1948,6 @@ static void fuzz_mremap(void)
 	void *p;
 	char what[128];
 
-	read_vmas();
 	if (!dev_range(&v, &a, &old_len))
 		return;
 	switch (below(6)) {
@@ -2002,8 +2018,7 @@ static void fuzz_mremap(void)
 		 (unsigned long)a, old_len, new_len, flags, (unsigned long)na);
 	p = mremap((void *)a, old_len, new_len, flags, na);
 	err = errno;
-	vmas_stale = 1;
-	execs[X_MREMAP]++;
+	vm_changed(X_MREMAP);
 	if (p == MAP_FAILED) {
 		check_result(what, -1, err, &(struct exp){ 1, { want } });
 	} else if (want) {
@@ -2027,10 +2042,9 @@ static void fuzz_mprotect(void)
 	struct vma *v;
 	uintptr_t a;
 	size_t len;
-	int ret, err, want = 0;
+	int ret, want = 0;
 	char what[80];
 
-	read_vmas();
 	if (!dev_range(&v, &a, &len))
 		return;
 	switch (below(12)) {
@@ -2058,11 +2072,7 @@ static void fuzz_mprotect(void)
 	snprintf(what, sizeof(what), "mprotect(%#lx, %zu, %#x)", (unsigned long)a,
 		 len, prot);
 	ret = mprotect((void *)a, len, prot);
-	err = errno;
-	vmas_stale = 1;
-	execs[X_MPROTECT]++;
-	check_result(what, ret, err, &(struct exp){ 1, { want } });
-	check_vmas("mprotect");
+	vm_checked(X_MPROTECT, "mprotect", what, ret, errno, want);
 }
 
 /*
@@ -2129,7 +2139,6 @@ static void fuzz_madvise(void)
 	int ret, err, got, into_hole = 0;
 	char what[80];
 
-	read_vmas();
 	if (!dev_range(&v, &a, &len))
 		return;
 	vv = *v;
@@ -2182,8 +2191,7 @@ static void fuzz_madvise(void)
 		 len, adv);
 	ret = madvise((void *)a, len, adv);
 	err = errno;
-	vmas_stale = 1;
-	execs[X_MADVISE]++;
+	vm_changed(X_MADVISE);
 	got = check_result(what, ret, err, &x);
 	/* a hole punched in the buffer reads back as zeroes */
 	if (adv == MADV_REMOVE && (got == 0 || (into_hole && got == ENOMEM)) &&

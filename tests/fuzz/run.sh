@@ -18,18 +18,7 @@ set -u
 SECONDS_=30
 ITER=""
 SEED=""
-lib_opts "$@"
-# shellcheck disable=SC2086
-set -- $rest
-while [ $# -gt 0 ]; do
-	case $1 in
-	--seconds) SECONDS_=$2; shift 2 ;;
-	--iterations) ITER=$2; shift 2 ;;
-	--seed) SEED=$2; shift 2 ;;
-	*) echo "usage: $0 [--seconds N] [--iterations N] [--seed N] [--ko PATH] [--build DIR] [--params '...']" >&2
-	   exit 2 ;;
-	esac
-done
+lib_opts "--seconds=SECONDS_ --iterations=ITER --seed=SEED" "$@"
 
 lib_start fuzz
 lib_run mmio_shm_fuzz $((SECONDS_ + 120)) \

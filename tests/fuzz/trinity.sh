@@ -26,19 +26,7 @@ SECONDS_=60
 SYSCALLS=100000
 CHILDREN=2
 SEED=$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')
-lib_opts "$@"
-# shellcheck disable=SC2086
-set -- $rest
-while [ $# -gt 0 ]; do
-	case $1 in
-	--seconds) SECONDS_=$2; shift 2 ;;
-	--syscalls) SYSCALLS=$2; shift 2 ;;
-	--children) CHILDREN=$2; shift 2 ;;
-	--seed) SEED=$2; shift 2 ;;
-	*) echo "usage: $0 [--seconds N] [--syscalls N] [--children N] [--seed N] [--ko PATH] [--build DIR] [--params '...']" >&2
-	   exit 2 ;;
-	esac
-done
+lib_opts "--seconds=SECONDS_ --syscalls=SYSCALLS --children=CHILDREN --seed=SEED" "$@"
 
 # the calls a character device with mmap, read/write and ioctls serves
 CALLS="ioctl mmap munmap mremap madvise mprotect msync mlock munlock mincore

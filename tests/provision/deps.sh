@@ -9,38 +9,65 @@
 # BUILD_DIR/virtme-ng (tests/runner/vm.sh runs it from there), other
 # kernels are fetched by tests/provision/kernels.sh.
 #
-# Usage: tests/provision/deps.sh [BUILD_DIR]
+# A profile says what for: "demo" (make demo: build the module and the
+# tools, boot 6.1 under QEMU) or "check" (everything make check,
+# check-debug, check-matrix and bench call; the default). apt's own output
+# goes to BUILD_DIR/deps/apt.log; each step prints one line, with its size
+# and time. tests/runner/deps-lint.py checks that every command the
+# scripts call comes from the "check" list (or from minbase).
+#
+# Usage: tests/provision/deps.sh [--profile demo|check] [BUILD_DIR]
+#        tests/provision/deps.sh --list demo|check   (the packages, one a line)
 
 set -eu
 
+PROFILE=check
+LIST=""
+while [ $# -gt 0 ]; do
+	case $1 in
+	--profile) PROFILE=$2; shift 2 ;;
+	--list) LIST=1; PROFILE=$2; shift 2 ;;
+	*) break ;;
+	esac
+done
 BUILD=${1:-build}
 
-# Debian package -> what it gives us (gcc-multilib: -m32 -static builds of
-# the ioctl tests, tests/shell/abi32_suite.sh)
-PACKAGES="
+# make demo: the module against Debian's 6.1 headers, user/ with the
+# compiler, 6.1's image booted by virtme-ng (Python) in QEMU, insmod/rmmod
+DEMO_PACKAGES="
 build-essential
-clang
-gcc-multilib
-libclang-rt-14-dev
+make
+patch
 linux-headers-amd64
 linux-image-amd64
-linux-source-6.1
 qemu-system-x86
 kmod
-cpio
 busybox-static
+udev
+python3
+xz-utils
+"
+# what the tests and the other make targets call on top of that
+# (clang and libclang-rt-14-dev: the ring's libFuzzer target; gcc-multilib:
+# -m32 -static builds of the ioctl tests, tests/shell/abi32_suite.sh)
+CHECK_PACKAGES="
+$DEMO_PACKAGES
+git
+procps
+clang
+libclang-rt-14-dev
+gcc-multilib
+linux-source-6.1
+cpio
 sparse
 dwarves
 pkg-config
-udev
 systemd
 dkms
 man-db
 groff-base
 stress-ng
 trinity
-python3
-xz-utils
 debootstrap
 flex
 bison
@@ -48,6 +75,20 @@ bc
 libelf-dev
 gnuplot-nox
 "
+case $PROFILE in
+demo) PACKAGES=$DEMO_PACKAGES ;;
+check) PACKAGES=$CHECK_PACKAGES ;;
+*) echo "deps: unknown profile $PROFILE (demo, check)" >&2; exit 2 ;;
+esac
+if [ -n "$LIST" ]; then
+	# shellcheck disable=SC2086
+	printf '%s\n' $PACKAGES | sort -u
+	exit 0
+fi
+
+mkdir -p "$BUILD/deps"
+APTLOG=$(realpath -m "$BUILD/deps/apt.log")
+: >"$APTLOG"
 
 # the packages of "$@" that are not installed
 missing_of() {
@@ -69,13 +110,36 @@ as_root() {
 	fi
 }
 
+# logged WHAT CMD...: CMD's output goes to the log; one line says what it
+# did, its size (apt's "Fetched" and "After this operation")
+# and its time; a failure shows the log's end
+logged() {
+	what=$1
+	shift
+	t0=$(date +%s)
+	echo "== $what" >>"$APTLOG"
+	if ! "$@" >>"$APTLOG" 2>&1; then
+		echo "deps: $what: failed; the end of $APTLOG:" >&2
+		tail -n 20 "$APTLOG" | sed 's/^/  /' >&2
+		exit 1
+	fi
+	# this step's lines: those after the last marker of its name
+	size=$(awk -v m="== $what" '$0 == m { buf = ""; on = 1; next }
+		on { buf = buf $0 "\n" } END { printf "%s", buf }' "$APTLOG" | sed -n \
+		-e 's/^Fetched \([0-9.,]* [kMG]*B\) in.*/\1 fetched/p' \
+		-e 's/^After this operation, \([0-9.,]* [kMG]*B\) of additional.*/\1 on disk/p' |
+		paste -sd, - | sed 's/,/, /g')
+	echo "deps: $what: ${size:+$size, }$(($(date +%s) - t0)) s"
+}
+
 # install "$@" from the system's own apt sources
 install_system() {
-	echo "deps: installing:$*"
-	as_root apt-get update -q
+	echo "deps: $PROFILE profile: installing $* (apt's output: $APTLOG)"
+	logged "apt-get update" as_root apt-get -o DPkg::Lock::Timeout=600 update -q
 	# shellcheck disable=SC2068
-	as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
-		--no-install-recommends $@
+	logged "apt-get install ($(echo "$@" | wc -w) packages and their dependencies)" \
+		as_root env DEBIAN_FRONTEND=noninteractive \
+		apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends $@
 }
 
 missing=$(missing_of $PACKAGES)
@@ -90,9 +154,9 @@ missing=$(missing_of $PACKAGES)
 VNG_ROOT=$(realpath -m "$BUILD/virtme-ng")
 if [ ! -x "$VNG_ROOT/usr/bin/vng" ]; then
 	echo "deps: unpacking virtme-ng from trixie into $VNG_ROOT"
-	apt_suite trixie
+	logged "trixie's package lists" apt_suite trixie
 	# shellcheck disable=SC2086
-	(cd "$apt_dir" && apt-get $opts -q download virtme-ng)
+	logged "virtme-ng download" sh -c "cd '$apt_dir' && apt-get $opts -q download virtme-ng"
 	deb=$(ls "$apt_dir"/virtme-ng_*.deb | sort -V | tail -n 1)
 	rm -rf "$VNG_ROOT.new"
 	dpkg -x "$deb" "$VNG_ROOT.new"

@@ -11,6 +11,13 @@
 # exit status is non-zero when anything failed. A build step that fails
 # ends the run as one failed case.
 #
+# Before the results, one line says where the run's time went:
+#   == time: build N s, boot N s, tests N s
+# build: dependencies, kernels, the module, user/ and the tests; boot: the
+# guest's start and end (vm.sh's time less the suite's time inside it);
+# tests: the host checks and tests and the suite in the guest.
+# .ci/run (tests/runner/tally.sh) sums these lines per tier.
+#
 # --guest-only leaves out the host-side checks and tests, which do not
 # depend on the kernel (make check-matrix runs them once).
 #
@@ -32,13 +39,17 @@ fi
 KERNEL=${1:-6.1}
 BUILD=$(realpath -m "${2:-build}")
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
+# the guest's time limit: VM_TIMEOUT when the caller set it, else 1200 s
+# (the debug kernel: VM_TIMEOUT_DEBUG, else the caller's VM_TIMEOUT, else
+# 5400 s)
+CALLER_VM_TIMEOUT=${VM_TIMEOUT:-}
 VM_TIMEOUT=${VM_TIMEOUT:-1200}
 # the debug tiers in the debug kernel; each program's own time limit
 DEBUG_LIST=""
 TEST_TIMEOUT=${TEST_TIMEOUT:-300}
 if [ "$KERNEL" = debug ]; then
 	DEBUG_LIST=list-debug
-	VM_TIMEOUT=${VM_TIMEOUT_DEBUG:-5400}
+	VM_TIMEOUT=${VM_TIMEOUT_DEBUG:-${CALLER_VM_TIMEOUT:-5400}}
 	TEST_TIMEOUT=1800
 	# room in the kernel log for what a test leaves there, between the
 	# markers run-suite.sh scans from
@@ -51,7 +62,12 @@ cd "$TOP" || exit 1
 mkdir -p "$LOGS"
 rm -f "$LOGS"/*.log
 
+t_build=0
+t_boot=0
+t_tests=0
+
 finish() {
+	echo "== time: build $t_build s, boot $t_boot s, tests $t_tests s"
 	echo "== results"
 	awk -f tests/runner/results.awk "$LOGS"/*.log
 	exit
@@ -63,10 +79,13 @@ step() {
 
 	shift
 	echo "== $what"
+	t0=$SECONDS
 	if ! "$@"; then
+		t_build=$((t_build + SECONDS - t0))
 		echo "not ok 1 $what" >"$LOGS/step.log"
 		finish
 	fi
+	t_build=$((t_build + SECONDS - t0))
 }
 
 step "dependencies" tests/provision/deps.sh "$BUILD"
@@ -99,6 +118,7 @@ if [ "$HOST_TIERS" = 1 ]; then
 	fi
 
 	echo "== host checks"
+	t0=$SECONDS
 	tests/runner/lint.sh "$BUILD" "$LINTMOD" | tee "$LOGS/lint.log"
 
 	echo "== host tests"
@@ -107,15 +127,24 @@ if [ "$HOST_TIERS" = 1 ]; then
 	MMIO_SHM_BUILD=$BUILD MMIO_SHM_VMLINUZ=$VMLINUZ \
 		tests/runner/run-suite.sh --host $(make -s -C tests BUILD="$BUILD" list-host) |
 		tee "$LOGS/host.log"
+	t_tests=$((t_tests + SECONDS - t0))
 fi
 
 echo "== kselftests in the $KERNEL guest"
+t0=$SECONDS
+# the suite's own time, in the guest's clock, for the boot's to be the rest
 tests/runner/vm.sh "$VMLINUZ" "$VM_TIMEOUT" "$BUILD" \
-	"env MMIO_SHM_BUILD=$BUILD TEST_TIMEOUT=$TEST_TIMEOUT \
+	"t0=\$(date +%s); env MMIO_SHM_BUILD=$BUILD TEST_TIMEOUT=$TEST_TIMEOUT \
 $TOP/tests/runner/run-suite.sh $KMOD/mmio_shm.ko \
-$(make -s -C tests BUILD="$BUILD" list-guest $DEBUG_LIST | tr '\n' ' ')" |
+$(make -s -C tests BUILD="$BUILD" list-guest $DEBUG_LIST | tr '\n' ' '); \
+rc=\$?; echo \"# the suite took \$((\$(date +%s) - t0)) s in the guest\"; exit \$rc" |
 	tee "$LOGS/vm-$KERNEL.log"
 rc=${PIPESTATUS[0]}
+t_vm=$((SECONDS - t0))
+t_suite=$(sed -n 's/^# the suite took \([0-9]*\) s in the guest$/\1/p' "$LOGS/vm-$KERNEL.log" | tail -n 1)
+[ -n "$t_suite" ] && [ "$t_suite" -le "$t_vm" ] || t_suite=0
+t_tests=$((t_tests + t_suite))
+t_boot=$((t_boot + t_vm - t_suite))
 # 0: all passed, 1: run-suite.sh reported a failure; anything else is the
 # guest's own end (124: killed after VM_TIMEOUT, 255: it died)
 if [ "$rc" -gt 1 ]; then

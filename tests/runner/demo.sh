@@ -1,11 +1,14 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck disable=SC2016 # the demo shows commands with $R unexpanded, as typed
 #
 # `make demo`: the device shown step by step, each command echoed with a
 # leading "+" before its output. Runs as root where the module can be
 # loaded: inside the QEMU guest, or on the host for `make demo HOST=1`.
 # Loads the module, shows the node and its sysfs attributes, shares data
-# between two processes, rings the doorbell, dumps the buffer and unloads.
+# between two processes, rings the doorbell, streams through a ring in
+# the buffer with mmio-shm send and recv (and kills a sender mid-stream),
+# dumps the buffer and unloads.
 #
 # Usage: tests/runner/demo.sh MODULE.ko USER_BUILD_DIR
 #        (USER_BUILD_DIR holds mmio-shm and examples/, as built by user/)
@@ -116,6 +119,50 @@ collect
 
 step "the counters once the others are gone (this info is the one open file)"
 run ./mmio-shm info
+
+step "a stream through the buffer: send puts its standard input into a ring as records, recv writes them out"
+echo '+ R=$(mktemp -d)'
+R=$(mktemp -d)
+echo "+ seq 100000 | ./mmio-shm send --init -l 65920 &"
+seq 100000 | ./mmio-shm send --init -l 65920 >"$R/send" 2>&1 &
+send_pid=$!
+echo '+ ./mmio-shm recv >$R/received'
+./mmio-shm recv -t 60000 >"$R/received" || fail "mmio-shm recv"
+echo "+ wait"
+wait "$send_pid" || { cat "$R/send"; fail "mmio-shm send"; }
+echo '+ tail -n 3 $R/received'
+tail -n 3 "$R/received"
+echo '+ seq 100000 | cmp - $R/received && echo "the same 100000 lines, in order"'
+seq 100000 | cmp - "$R/received" || fail "the stream differs from its input"
+echo "the same 100000 lines, in order"
+
+step "a peer killed mid-stream: recv learns that the sender is gone, and says so"
+echo '+ mkfifo $R/fifo'
+mkfifo "$R/fifo"
+bg ./mmio-shm recv --init -l 65920
+echo '+ ./mmio-shm send --lines <$R/fifo & send=$!'
+./mmio-shm send --lines <"$R/fifo" &
+send_pid=$!
+echo '+ exec 4>$R/fifo; echo "first record" >&4   (the stream stays open)'
+exec 4>"$R/fifo"
+echo "first record" >&4
+# mid-stream: once recv has written the record out
+for _ in $(seq 100); do
+	[ -s "$bg_out" ] && break
+	sleep 0.1
+done
+echo '+ kill -KILL $send'
+kill -KILL "$send_pid"
+wait "$send_pid" 2>/dev/null
+echo "+ wait"
+wait "$bg_pid"
+rc=$?
+cat "$bg_out"
+rm -f "$bg_out"
+exec 4>&-
+rm -rf "$R"
+echo "recv exited with status $rc"
+[ "$rc" -eq 1 ] || fail "recv after the sender was killed (status $rc, not 1)"
 
 step "unload: the node goes away with the module"
 run rmmod mmio_shm

@@ -4,7 +4,11 @@
 # Host-side checks of the kernel code's style, as TAP cases:
 # checkpatch.pl --strict (from linux-source-6.1; kernel/, and kernel/mmap.c
 # as docs/lab/fault-handler.patch changes it), sparse, a W=1 build without
-# warnings, and an SPDX line in every file of the repository.
+# warnings, an SPDX line in every file of the repository, and that every
+# command the scripts and Makefiles call comes from a package that
+# tests/provision/deps.sh installs or that minbase has (deps-lint.py): for
+# everything (the "check" profile), and for what make demo runs (the
+# "demo" profile).
 #
 # Usage: tests/runner/lint.sh BUILD_DIR MODULE_BUILD_DIR
 
@@ -30,7 +34,7 @@ result() {
 }
 
 echo "TAP version 13"
-echo "1..4"
+echo "1..6"
 
 checkpatch() {
 	perl "$CHECKPATCH" --no-tree --strict --terse --show-types "$@" 2>&1 |
@@ -78,3 +82,16 @@ out=$(git ls-files | grep -vE '(^|/)\.gitignore$|\.json$|^tests/fuzz/corpus/[^/]
 			echo "$f: no SPDX line"
 	done)
 result "spdx_line_in_every_file" "$([ -z "$out" ]; echo $?)" "$out"
+
+# every script and Makefile of the tests, the runners and CI
+out=$(python3 tests/runner/deps-lint.py $(git ls-files 'tests/*.sh' 'tests/*.mk' \
+	'tests/*/run' .ci/run Makefile tests/Makefile user/Makefile) 2>&1)
+result "commands_come_from_deps" $? "$out"
+
+# what make demo runs, against the demo profile alone
+out=$(python3 tests/runner/deps-lint.py \
+	--packages "$(tests/provision/deps.sh --list demo)" \
+	tests/runner/demo.sh tests/runner/vm.sh tests/runner/build-module.sh \
+	tests/provision/deps.sh tests/provision/kernels.sh \
+	tests/provision/apt-suite.sh tests/provision/cache.sh user/Makefile 2>&1)
+result "demo_commands_come_from_deps_demo" $? "$out"

@@ -11,9 +11,11 @@
 #
 # A program is a kselftest-harness binary or a TAP shell script; both
 # print TAP. Each one's output is shown indented ("# "), then one line for
-# the program: "not ok" when it exited non-zero (4 is a skip), timed out or
-# left a splat. In the guest a last line tells whether the whole run left
-# the kernel log clean. Nothing is counted here: make check counts every
+# the program: "not ok" when it exited non-zero (4 is a skip, with the
+# first reason the program printed; a skip without one fails), timed out,
+# printed no case at all, or left a splat; a kernel log that no longer
+# holds the program's marker was not scanned, which fails too. In the
+# guest a last line tells whether the whole run left the kernel log clean. Nothing is counted here: make check counts every
 # tier's output in one place (results.awk). Exits 1 when a line says
 # "not ok".
 #
@@ -84,6 +86,10 @@ for t in "$@"; do
 	timeout -k 5 "$TIMEOUT" "$t" >"$out" 2>&1
 	rc=$?
 	sed 's/^/# /' "$out"
+	# a program that ran no case passed nothing; a skip says why (the
+	# harness's SKIP() and tap.sh's skip both print a reason)
+	cases=$(grep -cE '^(# )*(not )?ok [0-9]+' "$out")
+	reason=$(sed -n 's/^\(# \)*ok [0-9]* .*# SKIP *\(..*\)$/\2/p' "$out" | head -n 1)
 	rm -f "$out"
 
 	why=""
@@ -91,10 +97,19 @@ for t in "$@"; do
 		why="timed out after ${TIMEOUT}s"
 	elif [ "$rc" -ne 0 ] && [ "$rc" -ne 4 ]; then
 		why="exited with $rc"
+	elif [ "$cases" -eq 0 ]; then
+		why="exited with $rc but reported no case"
+	elif [ "$rc" -eq 4 ] && [ -z "$reason" ]; then
+		why="skipped (exit 4) without a reason"
 	fi
 	if [ "$host" -eq 0 ]; then
-		splat=$(dmesg | sed -n "/$marker\$/,\$p" | grep -E "$SPLAT")
-		if [ -n "$splat" ]; then
+		# the scan counts only from the test's marker: a log that
+		# wrapped past it would give nothing to scan
+		since=$(dmesg 2>&1 | sed -n "/$marker\$/,\$p")
+		splat=$(printf '%s\n' "$since" | grep -E "$SPLAT")
+		if [ -z "$since" ]; then
+			why="${why:+$why, }its marker is not in dmesg: the kernel log was not scanned"
+		elif [ -n "$splat" ]; then
 			echo "$splat" | sed 's/^/# dmesg: /'
 			why="${why:+$why, }kernel log has a splat"
 		fi
@@ -103,7 +118,7 @@ for t in "$@"; do
 		echo "not ok $n selftests: mmio_shm: $name # $why"
 		bad=1
 	elif [ "$rc" -eq 4 ]; then
-		echo "ok $n selftests: mmio_shm: $name # SKIP"
+		echo "ok $n selftests: mmio_shm: $name # SKIP $reason"
 	else
 		echo "ok $n selftests: mmio_shm: $name"
 	fi
@@ -112,8 +127,13 @@ done
 # one more case: the whole run left the kernel log clean
 if [ "$host" -eq 0 ]; then
 	n=$((n + 1))
-	splat=$(dmesg | grep -E "$SPLAT")
-	if [ -z "$splat" ]; then
+	log=$(dmesg 2>&1)
+	splat=$(printf '%s\n' "$log" | grep -E "$SPLAT")
+	if ! printf '%s\n' "$log" | grep -q "mmio_shm-test: 1 "; then
+		echo "# dmesg has not the first test's marker: the kernel log was not scanned whole"
+		echo "not ok $n kernel_log_has_no_bug_warning_or_oops"
+		bad=1
+	elif [ -z "$splat" ]; then
 		echo "ok $n kernel_log_has_no_bug_warning_or_oops"
 	else
 		echo "$splat" | sed 's/^/# dmesg: /'

@@ -12,6 +12,11 @@
 #                              failure
 #   tally_finish               the report, one line per NAME, then the sum
 #                              as the last line; returns 1 when a case failed
+#
+# Each NAME's line has its time and where it went: the sum of the
+# "== time: build N s, boot N s, tests N s" lines check.sh printed in
+# LOG (one per kernel for check-matrix); "other" is what none of them
+# counts (make, the matrix's own steps).
 
 tally_passed=0
 tally_failed=0
@@ -37,8 +42,11 @@ tally_run() {
 	tally_passed=$((tally_passed + p))
 	tally_failed=$((tally_failed + f))
 	tally_skipped=$((tally_skipped + s))
-	tally_report+=("$(printf '%-8s %d passed, %d failed, %d skipped (%d s)' \
-		"$name" "$p" "$f" "$s" $((SECONDS - start)))")
+	local t=$((SECONDS - start)) b=0 o=0 x=0
+	read -r b o x < <(sed -n 's/^== time: build \([0-9]*\) s, boot \([0-9]*\) s, tests \([0-9]*\) s$/\1 \2 \3/p' "$log" |
+		awk '{ b += $1; o += $2; x += $3 } END { print b + 0, o + 0, x + 0 }')
+	tally_report+=("$(printf '%-8s %d passed, %d failed, %d skipped (%d s: build %d s, boot %d s, tests %d s, other %d s)' \
+		"$name" "$p" "$f" "$s" "$t" "$b" "$o" "$x" $((t - b - o - x > 0 ? t - b - o - x : 0)))")
 }
 
 tally_finish() {

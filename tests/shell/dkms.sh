@@ -57,11 +57,14 @@ conf_names_the_module_kbuild_builds() {
 build_for_installed_kernel_has_its_vermagic() {
 	local kdir kver version wrap ko
 
-	command -v dkms >/dev/null 2>&1 || skip "dkms is not installed (package dkms)"
+	# deps.sh installs dkms: without it the machine is set up wrong
+	command -v dkms >/dev/null 2>&1 ||
+		{ fail "dkms is not installed (package dkms: tests/provision/deps.sh)"; return; }
 	kdir=$(ls -d /usr/src/linux-headers-6.1.*-amd64 2>/dev/null | sort -V | tail -n 1)
 	kver=$([ -n "$kdir" ] &&
 		sed -n 's/^#define UTS_RELEASE "\(.*\)"/\1/p' "$kdir/include/generated/utsrelease.h")
-	[ -n "$kver" ] || skip "no Debian 6.1 headers (linux-headers-amd64)"
+	[ -n "$kver" ] ||
+		{ fail "no Debian 6.1 headers (linux-headers-amd64: tests/provision/deps.sh)"; return; }
 	version=$(conf_value PACKAGE_VERSION)
 	assert_eq 0 "$?" "PACKAGE_VERSION in dkms.conf"
 	T=$(mktemp -d "${TMPDIR:-/tmp}/mmio_shm_dkms.XXXXXX")

@@ -68,6 +68,9 @@ loaded_with_huge_pages() {
 	echo 1 >/proc/sys/vm/stat_refresh 2>/dev/null
 	huge_kb=$(sed -n 's/^ShmemHugePages: *\([0-9]*\) kB$/\1/p' /proc/meminfo)
 	log "buffer $size bytes, ShmemHugePages $huge_kb kB"
+	# an absent counter or size would compare nothing
+	assert_ne "" "$huge_kb" "ShmemHugePages in /proc/meminfo"
+	assert_true test "${size:-0}" -gt 0
 	[ "$((huge_kb * 1024))" -ge "$size" ] ||
 		fail "ShmemHugePages $huge_kb kB: less than the buffer, $size bytes"
 }

@@ -167,9 +167,13 @@ def pattern(test, *expected_failures):
     plan = re.search(r"^1\.\.(\d+)$", text, re.M)
     res = {m.group(2): not m.group(1)
            for m in re.finditer(r"^(not )?ok \d+ (\S+)", text, re.M)}
+    # a skipped test passed nothing, and a run of none proved nothing
+    skipped = sorted(m.group(1) for m in
+                     re.finditer(r"^ok \d+ (\S+) # SKIP", text, re.M))
     why = []
-    if not plan or int(plan.group(1)) != len(res):
+    if not plan or int(plan.group(1)) != len(res) or not res:
         why.append("ran %d of %s tests" % (len(res), plan.group(1) if plan else "?"))
+    why += ["skipped: " + n for n in skipped]
     why += ["unexpected failure: " + n for n, ok in sorted(res.items())
             if not ok and n not in expected_failures]
     why += ["expected to fail, but " + ("passed: " if res.get(n) else "did not run: ") + n

@@ -10,6 +10,8 @@
 #                          FN, then teardown (when defined) whatever
 #                          happened
 #   skip_case NAME REASON  a case that cannot run here
+#   fail_case NAME REASON  a case that fails before it can run (a tool
+#                          the project installs is missing, say)
 #   tap_exit               exit status: 1 when a case failed, else 0
 #   cleanup                a function the test may define: run once, when
 #                          the script exits
@@ -152,7 +154,9 @@ assert_true() {
 	expect_true "$@" || exit 1
 }
 
+# a skip says why: one without a reason fails
 skip() {
+	[ -n "$*" ] || { log "$(_tap_where): skip without a reason"; exit 1; }
 	echo "$*" >"$_tap_tmp/skip"
 	exit 77
 }
@@ -175,9 +179,14 @@ run_case() {
 		exit "$_tap_case_failed"
 	) 2>&1 </dev/null | sed 's/^/# /'
 	_tap_rc=${PIPESTATUS[0]}
-	if [ "$_tap_rc" -eq 77 ]; then
-		_tap_reason=$(cat "$_tap_tmp/skip" 2>/dev/null)
-		echo "ok $_tap_n $_tap_name # SKIP${_tap_reason:+ $_tap_reason}"
+	_tap_reason=$(cat "$_tap_tmp/skip" 2>/dev/null)
+	if [ "$_tap_rc" -eq 77 ] && [ -z "$_tap_reason" ]; then
+		# an exit 77 of its own, not through skip: no reason given
+		echo "# skipped without a reason"
+		echo "not ok $_tap_n $_tap_name"
+		_tap_failed=1
+	elif [ "$_tap_rc" -eq 77 ]; then
+		echo "ok $_tap_n $_tap_name # SKIP $_tap_reason"
 	elif [ "$_tap_rc" -eq 0 ]; then
 		echo "ok $_tap_n $_tap_name"
 	else
@@ -187,8 +196,19 @@ run_case() {
 }
 
 skip_case() {
+	if [ -z "${2:-}" ]; then
+		fail_case "$1" "skipped without a reason"
+		return
+	fi
 	_tap_n=$((_tap_n + 1))
 	echo "ok $_tap_n $1 # SKIP $2"
+}
+
+fail_case() {
+	_tap_n=$((_tap_n + 1))
+	_tap_failed=1
+	echo "# $2"
+	echo "not ok $_tap_n $1"
 }
 
 tap_exit() {

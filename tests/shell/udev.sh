@@ -90,8 +90,8 @@ as_user() {
 }
 
 # Everything up to the node having been processed by our udevd. Sets
-# $why when it cannot, and $skip when that is a missing tool or privilege,
-# not a failure.
+# $why when it cannot, and $skip when that is a missing privilege or
+# device, not a failure (a missing tool that deps.sh installs fails).
 bring_up() {
 	local p i
 
@@ -101,21 +101,25 @@ bring_up() {
 	for p in /lib/systemd/systemd-udevd /usr/lib/systemd/systemd-udevd; do
 		[ -x "$p" ] && UDEVD=$p
 	done
+	# tools that tests/provision/deps.sh installs: missing, they fail
+	skip=0
 	if [ -z "$UDEVD" ] || ! command -v udevadm >/dev/null ||
 	   ! command -v systemd-sysusers >/dev/null; then
-		why="needs systemd-udevd, udevadm and systemd-sysusers (package udev)"
+		why="needs systemd-udevd, udevadm and systemd-sysusers (packages udev, systemd: tests/provision/deps.sh)"
 		return 1
 	fi
 	command -v setpriv >/dev/null || { why="needs setpriv (util-linux)"; return 1; }
-	command -v python3 >/dev/null || { why="needs python3"; return 1; }
+	command -v python3 >/dev/null || { why="needs python3 (tests/provision/deps.sh)"; return 1; }
 	[ -r "$TOP/udev/$RULES" ] ||
 		{ why="cannot find the repository's udev/ (set MMIO_SHM_TOP)"; return 1; }
+	# a container or chroot may forbid mount namespaces: outside the
+	# project's reach, a skip
 	if ! p=$(unshare -m --propagation private true 2>&1); then
 		why="cannot make a private mount namespace: ${p:-unshare -m failed}"
+		skip=1
 		return 1
 	fi
 
-	skip=0
 	ORIG=$(stat -c '%u %g %a' "$DEV") || { why="cannot stat the node"; return 1; }
 	T=$(mktemp -d "${TMPDIR:-/tmp}/mmio_shm_udev.XXXXXX") || { why="mktemp"; return 1; }
 	export T

@@ -1388,6 +1388,15 @@ int main(int argc, char **argv)
 	/* a run without a single gated resize has not tested resizing */
 	if (!totals[OP_GATED_RESIZE] && !sh->skip_gate && !sh->fails[CHK_RESIZE])
 		fail(CHK_RESIZE, "no gated resize happened in %u s", seconds);
+	/* nor has one without a byte read back, a wake-up or a refused rmmod */
+	if (!totals[OP_MAP_VERIFY] && !totals[OP_PREAD] && !totals[OP_SHARED_RW])
+		fail(CHK_BYTES, "no byte was read back in %u s", seconds);
+	if (!totals[OP_WAIT_OK] || !totals[OP_NOTIFY])
+		fail(CHK_DOORBELL, "%llu rings and %llu woken waits in %u s: the doorbell was not tried",
+		     (unsigned long long)totals[OP_NOTIFY],
+		     (unsigned long long)totals[OP_WAIT_OK], seconds);
+	if (!totals[OP_RMMOD] && !sh->skip_rmmod && !sh->fails[CHK_RMMOD])
+		fail(CHK_RMMOD, "no rmmod was tried while in use in %u s", seconds);
 
 	for (c = 0; c < NR_CHECKS; c++) {
 		if (c == CHK_RMMOD && sh->skip_rmmod && !sh->fails[c]) {

@@ -18,18 +18,7 @@ set -u
 SECONDS_=30
 PROCS=4
 SEED=""
-lib_opts "$@"
-# shellcheck disable=SC2086
-set -- $rest
-while [ $# -gt 0 ]; do
-	case $1 in
-	--seconds) SECONDS_=$2; shift 2 ;;
-	--procs) PROCS=$2; shift 2 ;;
-	--seed) SEED=$2; shift 2 ;;
-	*) echo "usage: $0 [--seconds N] [--procs N] [--seed N] [--ko PATH] [--build DIR] [--params '...']" >&2
-	   exit 2 ;;
-	esac
-done
+lib_opts "--seconds=SECONDS_ --procs=PROCS --seed=SEED" "$@"
 
 lib_start stress
 lib_run mmio_shm_stress $((SECONDS_ + 120)) \

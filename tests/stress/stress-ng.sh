@@ -20,18 +20,7 @@ set -u
 SECONDS_=30
 INSTANCES=4
 SEED=""
-lib_opts "$@"
-# shellcheck disable=SC2086
-set -- $rest
-while [ $# -gt 0 ]; do
-	case $1 in
-	--seconds) SECONDS_=$2; shift 2 ;;
-	--instances) INSTANCES=$2; shift 2 ;;
-	--seed) SEED=$2; shift 2 ;;
-	*) echo "usage: $0 [--seconds N] [--instances N] [--seed N] [--ko PATH] [--build DIR] [--params '...']" >&2
-	   exit 2 ;;
-	esac
-done
+lib_opts "--seconds=SECONDS_ --instances=INSTANCES --seed=SEED" "$@"
 
 lib_start stress-ng
 # stress-ng wants a writable working directory for its temporary files
