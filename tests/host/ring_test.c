@@ -308,8 +308,12 @@ TEST_F(ring, attach_refuses_an_unknown_version)
 	EXPECT_ATTACH(-EPROTO);
 	h->version = 0;
 	EXPECT_ATTACH(-EPROTO);
+	/* libmmio_shm 1.1's layout: 32-bit tickets, no wake word */
+	h->version = 1;
+	EXPECT_ATTACH(-EPROTO);
 	h->version = MMIO_SHM_RING_VERSION;
 	EXPECT_ATTACH(0);
+	EXPECT_EQ(2, MMIO_SHM_RING_VERSION);
 }
 
 TEST_F(ring, attach_refuses_bad_sizes)
