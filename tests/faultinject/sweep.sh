@@ -27,6 +27,11 @@
 # nothing), but the load must have been injected into, in mmio_shm's own
 # code too: otherwise the injection is not working and every zero is void.
 # The whole kernel log of the sweep goes to LOG_DIR/faultinject-dmesg.log.
+# The sweep empties the kernel log to read each injection's part of it, so
+# it scans what it empties itself: the log before it (with the splat
+# patterns run-suite.sh uses) and each injection's. At the end it writes
+# "mmio_shm-test: log scanned by sweep.sh" to it, from which run-suite.sh
+# scans on.
 #
 # Usage: sweep.sh [MODULE.ko [FI_CALL [LOG_DIR]]]
 #   (defaults: $MMIO_SHM_KO, $MMIO_SHM_BUILD/faultinject/fi_call,
@@ -84,10 +89,11 @@ echo N >"$DBG/failslab/cache-filter"
 echo N >"$DBG/fail_page_alloc/ignore-gfp-highmem"
 echo 0 >"$DBG/fail_page_alloc/min-order"
 
-# what came before was checked already; from here on, the sweep's
+# what came before: kept, and scanned here, since it is emptied now
 dmesg >"$LOGDIR/faultinject-dmesg-before.log"
 dmesg -C
 : >"$KLOG"
+before_splat=$(grep -E "$SPLAT" "$LOGDIR/faultinject-dmesg-before.log" | head -n 3)
 
 # the module's state between calls (few processes: under TCG and KASAN
 # every exec counts)
@@ -241,6 +247,13 @@ for f in failslab fail_page_alloc; do
 done
 
 dmesg -c >>"$KLOG"
+# run-suite.sh scans the kernel log from here on, for the sweep too
+echo "$HANDBACK $(basename "$0")" >/dev/kmsg
 
 echo "# path    injected   logged  reached      bad$summary"
+if [ -n "$before_splat" ]; then
+	echo "# the kernel log before the sweep has a splat ($LOGDIR/faultinject-dmesg-before.log):"
+	echo "$before_splat" | sed 's/^/#   /'
+	failed=$((failed + 1))
+fi
 [ "$failed" -eq 0 ]

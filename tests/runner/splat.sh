@@ -15,3 +15,8 @@ SPLAT_REPORT='BUG:|WARNING:|kernel BUG at|BUG [^ ]+ \((Not tainted|Tainted: [^)]
 # one on purpose: the sweep scans with SPLAT_REPORT.
 # shellcheck disable=SC2034  # used by the scripts that source this
 SPLAT="$SPLAT_REPORT|Call Trace"
+# A program that empties the kernel log (the fail-nth sweep) scans what it
+# empties itself, then writes "$HANDBACK NAME" to /dev/kmsg: run-suite.sh
+# scans that program, and the whole run, from that line on
+# shellcheck disable=SC2034  # used by the scripts that source this
+HANDBACK='mmio_shm-test: log scanned by'
