@@ -59,21 +59,8 @@ are_i386() {
 }
 run_case "programs_are_static_i386" are_i386
 
-# run-suite.sh's own lines, without its header, numbered after our first
-# case and named with an _m32 suffix
 start=$(date +%s)
 # shellcheck disable=SC2086
-"$TOP/tests/runner/run-suite.sh" --loaded $progs | awk '
-/^TAP version/ || /^1\.\./ { next }
-/^(not )?ok [0-9]+ / {
-	i = $1 == "not" ? 3 : 2
-	$i = $i + 1
-	sub(/ selftests: mmio_shm: /, " ")
-	sub(/ kernel_log_has_no_bug_warning_or_oops/, " kernel_log_clean")
-	$(i + 1) = $(i + 1) "_m32"
-}
-{ print }'
-rc=${PIPESTATUS[0]}
+suite_cases _m32 $progs
 echo "# the i386 programs took $(($(date +%s) - start)) s"
-[ "$rc" -eq 0 ] || _tap_failed=1
 tap_exit

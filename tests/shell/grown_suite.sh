@@ -148,24 +148,9 @@ PY
 }
 run_case "each_caller_size_gets_what_it_can_hold" probe
 
-# run-suite.sh's own lines, without its header, numbered after our first
-# case and named with a _grown suffix (_m32_grown for the i386 program)
 start=$(date +%s)
 # shellcheck disable=SC2086
-"$TOP/tests/runner/run-suite.sh" --loaded $PROGS | awk -v progs="$PROGS" '
-BEGIN { n = split(progs, p); for (i = 1; i <= n; i++) m32[i] = p[i] ~ /\/tests32\// }
-/^TAP version/ || /^1\.\./ { next }
-/^(not )?ok [0-9]+ / {
-	i = $1 == "not" ? 3 : 2
-	k = $i
-	$i = $i + 1
-	sub(/ selftests: mmio_shm: /, " ")
-	sub(/ kernel_log_has_no_bug_warning_or_oops/, " kernel_log_clean")
-	$(i + 1) = $(i + 1) (m32[k] ? "_m32" : "") "_grown"
-}
-{ print }'
-rc=${PIPESTATUS[0]}
-[ -z "$NO_M32" ] || echo "ok $NCASES ioctl_test_m32_grown # SKIP $NO_M32"
+suite_cases _grown $PROGS
+[ -z "$NO_M32" ] || skip_case ioctl_test_m32_grown "$NO_M32"
 echo "# the suite on the grown module took $(($(date +%s) - start)) s"
-[ "$rc" -eq 0 ] || _tap_failed=1
 tap_exit

@@ -80,21 +80,8 @@ progs=""
 for t in $TESTS; do
 	progs="$progs $BUILD/tests/$t"
 done
-# run-suite.sh's own lines, without its header, numbered after our first
-# case and named with a _huge suffix
 start=$(date +%s)
 # shellcheck disable=SC2086
-"$TOP/tests/runner/run-suite.sh" --loaded $progs | awk '
-/^TAP version/ || /^1\.\./ { next }
-/^(not )?ok [0-9]+ / {
-	i = $1 == "not" ? 3 : 2
-	$i = $i + 1
-	sub(/ selftests: mmio_shm: /, " ")
-	sub(/ kernel_log_has_no_bug_warning_or_oops/, " kernel_log_clean")
-	$(i + 1) = $(i + 1) "_huge"
-}
-{ print }'
-rc=${PIPESTATUS[0]}
+suite_cases _huge $progs
 echo "# the suite with huge=$HUGE took $(($(date +%s) - start)) s"
-[ "$rc" -eq 0 ] || _tap_failed=1
 tap_exit

@@ -12,6 +12,13 @@
 #   skip_case NAME REASON  a case that cannot run here
 #   fail_case NAME REASON  a case that fails before it can run (a tool
 #                          the project installs is missing, say)
+#   suite_cases SUFFIX PROG...
+#                          runs PROGs on the loaded module through
+#                          run-suite.sh (timeouts, kernel-log scans), each
+#                          program and the log check a case of this test,
+#                          named with SUFFIX (and _m32 before it for a
+#                          program of build/tests32/, unless SUFFIX is
+#                          _m32); returns its status
 #   tap_exit               exit status: 1 when a case failed, else 0
 #   cleanup                a function the test may define: run once, when
 #                          the script exits
@@ -209,6 +216,35 @@ fail_case() {
 	_tap_failed=1
 	echo "# $2"
 	echo "not ok $_tap_n $1"
+}
+
+suite_cases() {
+	local suffix=$1 rc
+
+	shift
+	# run-suite.sh's own lines, without its header, numbered after the
+	# cases so far
+	"$TOP/tests/runner/run-suite.sh" --loaded "$@" |
+		awk -v at="$_tap_n" -v suffix="$suffix" -v progs="$*" '
+	BEGIN {
+		n = split(progs, p)
+		for (i = 1; i <= n; i++)
+			m32[i] = p[i] ~ /\/tests32\// && suffix != "_m32" ? "_m32" : ""
+	}
+	/^TAP version/ || /^1\.\./ { next }
+	/^(not )?ok [0-9]+ / {
+		i = $1 == "not" ? 3 : 2
+		k = $i
+		$i = $i + at
+		sub(/ selftests: mmio_shm: /, " ")
+		sub(/ kernel_log_has_no_bug_warning_or_oops/, " kernel_log_clean")
+		$(i + 1) = $(i + 1) m32[k] suffix
+	}
+	{ print }'
+	rc=${PIPESTATUS[0]}
+	_tap_n=$((_tap_n + $# + 1))
+	[ "$rc" -eq 0 ] || _tap_failed=1
+	return "$rc"
 }
 
 tap_exit() {
