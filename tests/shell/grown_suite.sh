@@ -58,22 +58,9 @@ if [ ! -f "$KO" ] || [ ! -f "$GROWN_KO" ]; then
 	skip_all "no module '${MMIO_SHM_KO:-}' or no grown module '$GROWN_KO' (make check builds it)"
 fi
 
-swapped=0
-# at exit: back to what every other test expects, the shipped module
-cleanup() {
-	[ "$swapped" -eq 1 ] || return
-	if ! rmmod mmio_shm || ! insmod "$KO"; then
-		echo "Bail out! cannot load $KO again"
-	fi
-}
-
 plan "$NCASES"
-rmmod mmio_shm 2>/dev/null
-swapped=1
-if ! insmod "$GROWN_KO"; then
-	echo "Bail out! insmod $GROWN_KO failed"
-	exit 1
-fi
+# the grown module for the rest of the test; the shipped one at exit
+swap_module "$KO" "$GROWN_KO"
 
 # INFO from callers of three sizes: the first published one (an old
 # program), the grown kernel's own, and a newer one still; the value the

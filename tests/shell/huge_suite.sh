@@ -41,22 +41,9 @@ skip_all() {
 [ -d /sys/kernel/mm/transparent_hugepage ] ||
 	skip_all "no transparent huge pages in this kernel"
 
-swapped=0
-# at exit: back to what every other test expects, the module's defaults
-cleanup() {
-	[ "$swapped" -eq 1 ] || return
-	if ! rmmod mmio_shm || ! insmod "$KO"; then
-		echo "Bail out! cannot load $KO again"
-	fi
-}
-
 plan "$NCASES"
-rmmod mmio_shm 2>/dev/null
-swapped=1
-if ! insmod "$KO" "huge=$HUGE"; then
-	echo "Bail out! insmod $KO huge=$HUGE failed"
-	exit 1
-fi
+# huge pages for the rest of the test; the module's defaults at exit
+swap_module "$KO" "$KO" "huge=$HUGE"
 
 # the parameter took, and the whole buffer was brought in as huge pages
 loaded_with_huge_pages() {

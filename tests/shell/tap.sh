@@ -12,6 +12,11 @@
 #   skip_case NAME REASON  a case that cannot run here
 #   fail_case NAME REASON  a case that fails before it can run (a tool
 #                          the project installs is missing, say)
+#   swap_module BACK KO [PARAM...]
+#                          (guest, as root) reloads the module as KO with
+#                          PARAMs for the rest of the test; at exit BACK,
+#                          the module every other test expects, is loaded
+#                          again (a "Bail out!" if it cannot be)
 #   suite_cases SUFFIX PROG...
 #                          runs PROGs on the loaded module through
 #                          run-suite.sh (timeouts, kernel-log scans), each
@@ -50,9 +55,15 @@ BUILD=${MMIO_SHM_BUILD:-$TOP/build}
 _tap_n=0
 _tap_failed=0
 _tap_tmp=$(mktemp -d "${TMPDIR:-/tmp}/tap.XXXXXX")
+_tap_ko_back=""
 _tap_at_exit() {
 	if declare -F cleanup >/dev/null; then
 		cleanup
+	fi
+	if [ -n "$_tap_ko_back" ]; then
+		rmmod mmio_shm 2>/dev/null
+		insmod "$_tap_ko_back" ||
+			echo "Bail out! cannot load $_tap_ko_back again"
 	fi
 	rm -rf "$_tap_tmp"
 }
@@ -216,6 +227,16 @@ fail_case() {
 	_tap_failed=1
 	echo "# $2"
 	echo "not ok $_tap_n $1"
+}
+
+swap_module() {
+	_tap_ko_back=$1
+	shift
+	rmmod mmio_shm 2>/dev/null
+	if ! insmod "$@"; then
+		echo "Bail out! insmod $* failed"
+		exit 1
+	fi
 }
 
 suite_cases() {
