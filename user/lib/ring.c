@@ -433,6 +433,33 @@ static bool ring_pos_ok(uint64_t size, uint64_t base, uint64_t pos)
 }
 
 /*
+ * The other side's position, moved on from @seen: loaded again, and waited
+ * for with ring_wait_move() while it has not moved, then checked against
+ * @base with ring_pos_ok(). "Moved" is all the caller may assume: a
+ * position only grows, so an older value never shows too much room or data.
+ *
+ * Return: 0 with the position in *@posp (untouched otherwise); -EPROTO
+ * when it is one the other side cannot have; ring_wait_move()'s errors.
+ */
+static int ring_other_pos(struct mmio_shm_ring *ring, struct ring_block *mine,
+			  struct ring_block *other, uint64_t seen, uint64_t base,
+			  uint64_t deadline, uint64_t *posp)
+{
+	uint64_t pos = atomic_load_explicit(&other->pos, memory_order_acquire);
+	int ret;
+
+	if (pos == seen) {
+		ret = ring_wait_move(ring, mine, other, seen, deadline, &pos);
+		if (ret)
+			return ret;
+	}
+	if (!ring_pos_ok(ring->size, base, pos))
+		return -EPROTO;
+	*posp = pos;
+	return 0;
+}
+
+/*
  * The producer: waits until @need bytes are free from its tail on.
  * Return: 0, or a negative errno (-EPROTO when the consumer's head is
  * misaligned, beyond tail or more than the data area behind it).
@@ -440,26 +467,15 @@ static bool ring_pos_ok(uint64_t size, uint64_t base, uint64_t pos)
 static int ring_wait_space(struct mmio_shm_ring *ring, uint64_t need,
 			   uint64_t deadline)
 {
-	uint64_t tail = ring->tail, head = ring->head_seen, fresh;
+	uint64_t tail = ring->tail, head = ring->head_seen;
 	int ret;
 
-	for (;;) {
-		/* head is checked: 0 <= tail - head <= size */
-		if (ring->size - (tail - head) >= need)
-			break;
-		/* head only grows: an older value never shows too much room */
-		fresh = atomic_load_explicit(&ring->head_blk->pos,
-					     memory_order_acquire);
-		if (fresh == head) {
-			ret = ring_wait_move(ring, ring->tail_blk,
-					     ring->head_blk, head, deadline,
-					     &fresh);
-			if (ret)
-				return ret;
-		}
-		if (!ring_pos_ok(ring->size, tail - ring->size, fresh))
-			return -EPROTO;
-		head = fresh;
+	/* head is checked: 0 <= tail - head <= size */
+	while (ring->size - (tail - head) < need) {
+		ret = ring_other_pos(ring, ring->tail_blk, ring->head_blk, head,
+				     tail - ring->size, deadline, &head);
+		if (ret)
+			return ret;
 	}
 	ring->head_seen = head;
 	return 0;
@@ -474,26 +490,15 @@ static int ring_wait_space(struct mmio_shm_ring *ring, uint64_t need,
 static int ring_wait_data(struct mmio_shm_ring *ring, uint64_t deadline,
 			  uint64_t *tailp)
 {
-	uint64_t head = ring->head, tail = ring->tail_seen, fresh;
+	uint64_t head = ring->head, tail = ring->tail_seen;
 	int ret;
 
-	for (;;) {
-		/* tail is checked: 0 <= tail - head <= size */
-		if (tail != head)
-			break;
-		/* tail only grows: an older value never shows too much data */
-		fresh = atomic_load_explicit(&ring->tail_blk->pos,
-					     memory_order_acquire);
-		if (fresh == tail) {
-			ret = ring_wait_move(ring, ring->head_blk,
-					     ring->tail_blk, tail, deadline,
-					     &fresh);
-			if (ret)
-				return ret;
-		}
-		if (!ring_pos_ok(ring->size, head, fresh))
-			return -EPROTO;
-		tail = fresh;
+	/* tail is checked: 0 <= tail - head <= size */
+	while (tail == head) {
+		ret = ring_other_pos(ring, ring->head_blk, ring->tail_blk, tail,
+				     head, deadline, &tail);
+		if (ret)
+			return ret;
 	}
 	ring->tail_seen = tail;
 	*tailp = tail;
