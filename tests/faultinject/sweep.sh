@@ -4,10 +4,11 @@
 # Fault-injection sweep, run inside the debug guest by make check-debug
 # (tests/provision/debug-kernel.sh: CONFIG_FAILSLAB, CONFIG_FAIL_PAGE_ALLOC,
 # CONFIG_FAULT_INJECTION_DEBUG_FS). For each path into the module (load,
-# open, mmap, read, write and each ioctl) it makes the call with
+# open, mmap, read, write and each ioctl) fi_call makes the call with
 # /proc/self/fail-nth = 1, 2, 3, ... (the Nth slab or page allocation of the
-# call fails, once), until a call runs with nothing injected. After each
-# injected failure:
+# call fails, once), until a call runs with nothing injected: one process
+# per path, so that the sweep runs at the speed of the kernel, not of fork
+# and exec. After each injected failure (fi_call.c has the details):
 #   - the call returned (success or an errno), without a crash or a kernel
 #     splat (BUG, WARNING, KASAN, UBSAN, lockdep...) beyond the injection's
 #     own stack dump;
@@ -26,12 +27,13 @@
 # path into which nothing was injected passes (read, write... allocate
 # nothing), but the load must have been injected into, in mmio_shm's own
 # code too: otherwise the injection is not working and every zero is void.
-# The whole kernel log of the sweep goes to LOG_DIR/faultinject-dmesg.log.
-# The sweep empties the kernel log to read each injection's part of it, so
-# it scans what it empties itself: the log before it (with the splat
-# patterns run-suite.sh uses) and each injection's. At the end it writes
-# "mmio_shm-test: log scanned by sweep.sh" to it, from which run-suite.sh
-# scans on.
+# The whole kernel log of the sweep goes to LOG_DIR/faultinject-dmesg.log,
+# each call's part under a "=== PATH nth=N" line: fi_call reads it through
+# /dev/kmsg and scans it with SPLAT_REPORT (the injections dump stacks on
+# purpose). The log before the sweep is kept and scanned here with the
+# patterns run-suite.sh uses; then the log is emptied, and at the end
+# "mmio_shm-test: log scanned by sweep.sh" written to it, from which
+# run-suite.sh scans on.
 #
 # Usage: sweep.sh [MODULE.ko [FI_CALL [LOG_DIR]]]
 #   (defaults: $MMIO_SHM_KO, $MMIO_SHM_BUILD/faultinject/fi_call,
@@ -84,6 +86,9 @@ for f in failslab fail_page_alloc; do
 	echo 0 >"$DBG/$f/probability"
 	echo N >"$DBG/$f/ignore-gfp-wait"
 	echo 2 >"$DBG/$f/verbose"
+	# every injection's dump: at the sweep's pace the default (10 in 5 s)
+	# would drop most, and "logged" and "reached" would count the limit
+	echo 0 >"$DBG/$f/verbose_ratelimit_interval_ms"
 done
 echo N >"$DBG/failslab/cache-filter"
 echo N >"$DBG/fail_page_alloc/ignore-gfp-highmem"
@@ -95,137 +100,37 @@ dmesg -C
 : >"$KLOG"
 before_splat=$(grep -E "$SPLAT" "$LOGDIR/faultinject-dmesg-before.log" | head -n 3)
 
-# the module's state between calls (few processes: under TCG and KASAN
-# every exec counts)
-loaded() { [ -e /sys/module/mmio_shm ]; }
-load() { "$FI" - insmod "$KO" "size=$SIZE devices=$1" >/dev/null; }
-unload() { ! loaded || "$FI" - rmmod mmio_shm >/dev/null; }
-leftovers() {
-	local what="" p
-	loaded && what="$what /sys/module/mmio_shm"
-	for p in /dev/mmio_shm* /sys/class/misc/mmio_shm*; do
-		[ -e "$p" ] && what="$what $p"
-	done
-	echo "$what"
-}
-
-# Usage: use_all DEVICES: every device opens, maps, writes and reads back
-use_all() {
-	local i nodes=("$DEV")
-	for ((i = 1; i < $1; i++)); do
-		nodes+=("$DEV$i")
-	done
-	"$FI" "$DEV" use "${nodes[@]:1}" >/dev/null ||
-		echo "open, mmap, write, read back failed on ${nodes[*]}"
-}
-
-# Usage: check_counts: no open file or mapping left counted on device 0
-check_counts() {
-	local a v
-	for a in open_files mappings; do
-		v=""
-		read -r v <"/sys/class/misc/mmio_shm/$a"
-		[ "$v" = 0 ] || { echo "$a is '$v' after the call"; return 1; }
-	done
-}
-
+export SPLAT_REPORT
 for path in $PATHS; do
 	n=$((n + 1))
-	injected=0
-	logged=0
-	reached=0
-	bad=0
-	last=0
 	args=()
-	devices=1
-	case "$path" in
-	insmod) args=(insmod "$KO" "size=$SIZE devices=$DEVICES"); devices=$DEVICES ;;
 	# grow: the ioctl that allocates (each page of the new size)
-	resize) args=(resize 65536) ;;
-	*) args=("$path") ;;
-	esac
-
-	unload
-	if [ "$path" != insmod ] && ! load 1; then
-		echo "not ok $n faultinject $path # cannot load the module"
-		failed=$((failed + 1))
-		continue
-	fi
-
-	for ((nth = 1; nth <= MAX; nth++)); do
-		echo "mmio_shm-faultinject: $path nth=$nth" >/dev/kmsg
-		out=$("$FI" -n "$nth" "$DEV" "${args[@]}" 2>&1)
-		rc=$?
-
-		why=""
-		case "$out" in
-		*injected=yes*)
-			injected=$((injected + 1))
-			[ "$rc" -le 1 ] || why="rc $rc: $out"
-			;;
-		*injected=no*)
-			# fewer than nth injection points: the sweep of this path is done
-			[ "$rc" -eq 0 ] || why="failed with nothing injected (rc $rc): $out"
-			last=$nth
-			;;
-		*)
-			why="no result (rc $rc${out:+: $out})"
-			;;
+	[ "$path" != resize ] || args=(65536)
+	out=$("$FI" -s "$MAX" -k "$KO" -p "size=$SIZE" -D "$DEVICES" \
+		-L "$KLOG" "$DEV" "$path" "${args[@]}" 2>&1)
+	rc=$?
+	# the bad calls, one line each
+	printf '%s\n' "$out" | grep '^# ' | head -n 20
+	counts=$(printf '%s\n' "$out" | sed -n "s/^fi_call: sweep $path //p")
+	injected=0 logged=0 reached=0 bad=0 calls=0 done=""
+	for kv in $counts; do
+		case "$kv" in
+		calls=* | injected=* | logged=* | reached=* | bad=* | done=*)
+			printf -v "${kv%%=*}" '%s' "${kv#*=}" ;;
 		esac
-
-		# the state the call left: nothing half set up, the module usable
-		if [ -z "$why" ] && [ "$path" = insmod ] && [ "$rc" -eq 1 ]; then
-			left=$(leftovers)
-			[ -z "$left" ] || why="failed load left$left"
-			load "$devices" || why="${why:+$why; }cannot load the module after it"
-		elif [ -z "$why" ] && [ "$path" != insmod ]; then
-			why=$(check_counts)
-		fi
-		[ -n "$why" ] || why=$(use_all "$devices")
-		if [ -z "$why" ]; then
-			if ! unload; then
-				why="rmmod fails: something still holds the module"
-			elif left=$(leftovers) && [ -n "$left" ]; then
-				why="unload left$left"
-			elif [ "$path" != insmod ] && ! load 1; then
-				why="cannot load the module again"
-			fi
-		fi
-
-		# the injection's own stack dump (verbose=2) ends at </TASK>;
-		# allocations with __GFP_NOWARN fail without one
-		klog=$(dmesg -c)
-		{ echo "=== $path nth=$nth rc=$rc: $out"; echo "$klog"; } >>"$KLOG"
-		if [[ $out == *injected=yes* && $klog == *"FAULT_INJECTION: forcing a failure"* ]]; then
-			logged=$((logged + 1))
-			stack=${klog#*FAULT_INJECTION: forcing a failure}
-			stack=${stack%%</TASK>*}
-			[[ $stack != *"[mmio_shm]"* ]] || reached=$((reached + 1))
-		fi
-		if [[ $klog =~ $SPLAT_REPORT ]]; then
-			splat=$(echo "$klog" | grep -E "$SPLAT_REPORT" | head -n 3 | tr '\n' ' ')
-			why="${why:+$why; }kernel log: $splat"
-		fi
-
-		if [ -n "$why" ]; then
-			bad=$((bad + 1))
-			echo "# $path nth=$nth: $why"
-			# a module in an unknown state: start it afresh
-			unload 2>/dev/null
-			[ "$path" = insmod ] || load 1 2>/dev/null
-		fi
-		[ "$last" -eq 0 ] || break
 	done
-
-	line="$path: $injected injected, $logged logged, $reached reached mmio_shm"
+	line="$path: $injected injected, $logged logged, $reached reached mmio_shm ($calls calls)"
 	summary="$summary
 # $(printf '%-7s %8d %8d %8d %8d' "$path" "$injected" "$logged" "$reached" "$bad")"
 	echo "# $line"
-	if [ "$last" -eq 0 ]; then
-		echo "not ok $n faultinject $path # still injecting at nth=$MAX (FI_MAX)"
+	if [ -z "$done" ]; then
+		echo "not ok $n faultinject $path # fi_call gave no counts (exit $rc): $(printf '%s\n' "$out" | tail -n 1)"
 		failed=$((failed + 1))
-	elif [ "$bad" -ne 0 ]; then
-		echo "not ok $n faultinject $path # $bad of $nth calls went wrong"
+	elif [ "$done" != yes ]; then
+		echo "not ok $n faultinject $path # stopped before a call ran with nothing injected (FI_MAX=$MAX)"
+		failed=$((failed + 1))
+	elif [ "$bad" -ne 0 ] || [ "$rc" -ne 0 ]; then
+		echo "not ok $n faultinject $path # $bad of $calls calls went wrong"
 		failed=$((failed + 1))
 	elif [ "$path" = insmod ] && { [ "$injected" -eq 0 ] || [ "$reached" -eq 0 ]; }; then
 		# a load allocates, in the loader and in mmio_shm's init: a sweep
@@ -238,15 +143,17 @@ for path in $PATHS; do
 		passed=$((passed + 1))
 	fi
 done
-unload 2>/dev/null
-# run-suite.sh's next program finds the module loaded, as after the others
+# run-suite.sh's next program finds the module loaded as it loads it
+rmmod mmio_shm 2>/dev/null
 insmod "$KO" 2>/dev/null
 
 for f in failslab fail_page_alloc; do
 	echo 1 >"$DBG/$f/verbose"
+	echo 5000 >"$DBG/$f/verbose_ratelimit_interval_ms"
 done
 
-dmesg -c >>"$KLOG"
+# fi_call has read it all (through /dev/kmsg, which emptying does not touch)
+dmesg -C
 # run-suite.sh scans the kernel log from here on, for the sweep too
 echo "$HANDBACK $(basename "$0")" >/dev/kmsg
 
