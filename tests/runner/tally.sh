@@ -10,6 +10,8 @@
 #                              LOG; a command that printed no counts, or
 #                              failed with none counted, counts as one
 #                              failure
+#   tally_add NAME LOG RC SECS counts LOG of a command run elsewhere, which
+#                              exited RC after SECS seconds
 #   tally_finish               the report, one line per NAME, then the sum
 #                              as the last line; returns 1 when a case failed
 #
@@ -24,11 +26,19 @@ tally_skipped=0
 tally_report=()
 
 tally_run() {
-	local name=$1 log=$2 start=$SECONDS rc line p f s
+	local name=$1 log=$2 start=$SECONDS rc
 
 	shift 2
 	"$@" 2>&1 | tee "$log"
 	rc=${PIPESTATUS[0]}
+	tally_add "$name" "$log" "$rc" $((SECONDS - start))
+}
+
+# Usage: tally_add NAME LOG RC SECONDS: the counts of a command that ran
+# elsewhere (in the background) with its output in LOG
+tally_add() {
+	local name=$1 log=$2 rc=$3 t=$4 line p f s b=0 o=0 x=0
+
 	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' "$log" | tail -n 1)
 	if [ -z "$line" ]; then
 		line="0 passed, 1 failed, 0 skipped"
@@ -42,7 +52,6 @@ tally_run() {
 	tally_passed=$((tally_passed + p))
 	tally_failed=$((tally_failed + f))
 	tally_skipped=$((tally_skipped + s))
-	local t=$((SECONDS - start)) b=0 o=0 x=0
 	read -r b o x < <(sed -n 's/^== time: build \([0-9]*\) s, boot \([0-9]*\) s, tests \([0-9]*\) s$/\1 \2 \3/p' "$log" |
 		awk '{ b += $1; o += $2; x += $3 } END { print b + 0, o + 0, x + 0 }')
 	tally_report+=("$(printf '%-8s %d passed, %d failed, %d skipped (%d s: build %d s, boot %d s, tests %d s, other %d s)' \
