@@ -345,24 +345,35 @@ static void leftovers(char *s, size_t len)
 
 /* ---- the calls ---- */
 
-/* open, map, write, read back through the mapping and read(), unmap */
-static int use(struct fi *fi, struct outcome *o, const char *dev)
+/* @dev opened, with its size and doorbell sequence; -1 when setup failed */
+static int open_device(struct outcome *o, const char *dev, uint64_t *size,
+		       uint64_t *seq)
 {
-	uint64_t size;
-	unsigned char *map;
-	int fd = open(dev, O_RDWR | O_CLOEXEC), ret = -1;
+	int fd = open(dev, O_RDWR | O_CLOEXEC);
 
 	if (fd < 0)
 		return setup_failed(o, dev);
-	if (dev_info(fd, &size, NULL)) {
+	if (dev_info(fd, size, seq)) {
 		setup_failed(o, "INFO");
-		goto out;
-	}
-	if (size > BUF_MAX) {
+	} else if (*size > BUF_MAX) {
 		errno = EFBIG;
 		setup_failed(o, "the sweep wants a buffer of at most 1 MiB");
-		goto out;
+	} else {
+		return fd;
 	}
+	close(fd);
+	return -1;
+}
+
+/* open, map, write, read back through the mapping and read(), unmap */
+static int use(struct fi *fi, struct outcome *o, const char *dev)
+{
+	uint64_t size, seq;
+	unsigned char *map;
+	int fd = open_device(o, dev, &size, &seq), ret = -1;
+
+	if (fd < 0)
+		return -1;
 	map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (map == MAP_FAILED) {
 		setup_failed(o, "mmap");
@@ -559,19 +570,10 @@ static int call_on_file(struct fi *fi, struct outcome *o, int fd,
 static int call_device(struct fi *fi, struct outcome *o)
 {
 	uint64_t size, seq;
-	int fd = open(fi->dev, O_RDWR | O_CLOEXEC), ret = -1;
+	int fd = open_device(o, fi->dev, &size, &seq), ret = -1;
 
 	if (fd < 0)
-		return setup_failed(o, "open");
-	if (dev_info(fd, &size, &seq)) {
-		setup_failed(o, "INFO");
-		goto out;
-	}
-	if (size > BUF_MAX) {
-		errno = EFBIG;
-		setup_failed(o, "the sweep wants a buffer of at most 1 MiB");
-		goto out;
-	}
+		return -1;
 	memset(fi->buf, PATTERN, size);
 	if (pwrite(fd, fi->buf, size, 0) != (ssize_t)size) {
 		setup_failed(o, "write of the pattern");
