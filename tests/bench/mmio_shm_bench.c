@@ -28,7 +28,10 @@
  *              filled in place from a source, its first word read in
  *              place) vs a pipe and a unix stream socket (default buffer
  *              sizes), and memcpy of the same sizes by one thread through
- *              an area as large as the ring's data area, the ceiling.
+ *              an area as large as the ring's data area, the ceiling
+ *              (private anonymous memory), and the same through the
+ *              ring's own data area in the target (memcpy-ring): what
+ *              the producer's copy alone reaches in that memory.
  *              MB/s and msgs/s. Boost.Interprocess's message_queue, the
  *              peer, is boost_mq_bench.cpp's: the same runs, in C++.
  *   pingpong   one-way latency (the median round trip / 2) between two
@@ -528,7 +531,10 @@ static void bench_stream(const struct bench *b)
 
 /* ----------------------------------------------------------- throughput */
 
-enum xfer { XFER_RING, XFER_RING_ZC, XFER_PIPE, XFER_UNIX, XFER_MEMCPY };
+enum xfer {
+	XFER_RING, XFER_RING_ZC, XFER_PIPE, XFER_UNIX, XFER_MEMCPY,
+	XFER_MEMCPY_RING,
+};
 
 /* the ring's two ways: copies through send/recv, or in place */
 static bool xfer_ring(enum xfer kind)
@@ -705,6 +711,7 @@ static void bench_throughput(const struct bench *b)
 		[XFER_RING] = "ring", [XFER_RING_ZC] = "ring-zc",
 		[XFER_PIPE] = "pipe",
 		[XFER_UNIX] = "unix", [XFER_MEMCPY] = "memcpy",
+		[XFER_MEMCPY_RING] = "memcpy-ring",
 	};
 	size_t len = MMIO_SHM_RING_OVERHEAD + b->ring_data;
 	double v[MAX_REPS], m[MAX_REPS];
@@ -739,14 +746,14 @@ static void bench_throughput(const struct bench *b)
 	}
 	memset(area, 0, b->ring_data);
 	for (s = 0; s < (int)(sizeof(sizes) / sizeof(sizes[0])); s++) {
-		for (kind = XFER_RING; kind <= XFER_MEMCPY; kind++) {
+		for (kind = XFER_RING; kind <= XFER_MEMCPY_RING; kind++) {
 		for (cpus = 1; cpus <= 2; cpus++) {
 			if (!xfer_ring(kind) && b->target_only)
 				continue;
 			/* one thread: no placement */
-			if (kind == XFER_MEMCPY && cpus == 2)
+			if (kind >= XFER_MEMCPY && cpus == 2)
 				continue;
-			if (kind == XFER_MEMCPY)
+			if (kind >= XFER_MEMCPY)
 				snprintf(variant, sizeof(variant), "%s", names[kind]);
 			else
 				snprintf(variant, sizeof(variant), "%s/%dcpu",
@@ -755,6 +762,11 @@ static void bench_throughput(const struct bench *b)
 				if (kind == XFER_MEMCPY)
 					ret = memcpy_once(b, area, b->ring_data,
 							  sizes[s], src, &v[r]);
+				else if (kind == XFER_MEMCPY_RING)
+					ret = memcpy_once(b, (char *)mem +
+							  MMIO_SHM_RING_OVERHEAD,
+							  b->ring_data, sizes[s],
+							  src, &v[r]);
 				else
 					ret = xfer_once(b, kind, cpus, mem, len,
 							sizes[s], src, c, &v[r]);

@@ -163,16 +163,17 @@ def peer_table(res, where):
     """the ring next to its peer, Boost.Interprocess's message_queue, as
     issue 20 laid it out: a row per size and placement; messages a second
     below 4 KiB, MB/s from there on"""
-    cols = ("ring", "ring-zc", "boost-mq", "pipe", "memcpy")
+    cols = ("ring", "ring-zc", "boost-mq", "pipe", "memcpy", "memcpy-ring")
     lines = ["| size | placement | ring send/recv | ring reserve/commit + peek/release "
-             "| Boost message_queue | pipe | memcpy | ring / Boost | zero-copy / Boost "
-             "| zero-copy / memcpy |",
-             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+             "| Boost message_queue | pipe | memcpy | memcpy through the ring's data area "
+             "| ring / Boost | zero-copy / Boost | zero-copy / memcpy |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     sizes = sorted({k[2] for k in res.keys("throughput", "MB/s")})
     for size in sizes:
         unit = "msgs/s" if size < 4 * KIB else "MB/s"
         for cpus in ("1cpu", "2cpu"):
-            vals = [res.get(where, "throughput", c if c == "memcpy" else c + "/" + cpus,
+            vals = [res.get(where, "throughput",
+                            c if c.startswith("memcpy") else c + "/" + cpus,
                             size, unit) for c in cols]
             if all(v is None for v in vals):
                 continue
@@ -272,8 +273,10 @@ def main():
            "ring-zc: mmio_shm_ring_reserve()/_commit(), the record filled in place "
            "from a source, and _peek()/_release(), its first word read in place; "
            "boost-mq: a message_queue holding as many messages of the size as fit in "
-           "the ring's data area (tests/bench/boost_mq_bench.cpp). Ratios within one "
-           "run of one place.", "",
+           "the ring's data area (tests/bench/boost_mq_bench.cpp); memcpy through the "
+           "ring's data area: the ceiling's copy into the ring's own memory (the target: "
+           "a memfd on the host, the device in the guest) rather than private anonymous "
+           "memory. Ratios within one run of one place.", "",
            "**host**", "", peer_table(res, "host"), "",
            "**guest** (TCG: the ratios only)", "", peer_table(res, "guest"), "",
            "### Every variant against a pipe", "",
