@@ -7,7 +7,9 @@
 # with huge=always for the map rows with huge pages. A module without the
 # huge parameter skips those rows; nothing here fails for it.
 #
-# Usage: tests/bench/guest.sh MODULE.ko BENCH OUT.csv MAP_MIB REPS RUN_MS
+# Usage: tests/bench/guest.sh MODULE.ko BENCH OUT.csv MAP_MIB REPS RUN_MS [PEER]
+# (PEER: boost_mq_bench, Boost.Interprocess's message_queue on the guest's
+# /dev/shm, after the device's rows)
 
 set -u
 
@@ -17,6 +19,7 @@ OUT=$3
 MAP_MIB=$4
 REPS=$5
 RUN_MS=$6
+PEER=${7:-}
 
 # the map benchmark maps the whole buffer: size = what it touches; the
 # guest has 1 GiB, and the device, a memfd and anonymous memory of that
@@ -30,6 +33,14 @@ echo "bench[guest]: Linux $(uname -r), $(nproc) CPUs, QEMU TCG" >&2
 	--run-ms "$RUN_MS" --map-size "$MAP_MIB" --stream-size 16 >"$OUT"
 rc=$?
 rmmod mmio_shm
+
+if [ -n "$PEER" ]; then
+	# its queue is a POSIX shared memory object: a file of /dev/shm
+	mkdir -p /dev/shm
+	grep -q ' /dev/shm ' /proc/mounts || mount -t tmpfs tmpfs /dev/shm
+	echo "bench[guest]: the peer, Boost.Interprocess message_queue" >&2
+	"$PEER" --where guest --reps "$REPS" --run-ms "$RUN_MS" >>"$OUT" || rc=1
+fi
 
 # a module without the parameter loads all the same (the kernel ignores
 # unknown parameters with a warning): its sysfs file tells

@@ -22,11 +22,18 @@
  *   stream     pread()/pwrite() of the whole buffer in 4 KiB and 1 MiB
  *              chunks: device vs a tmpfs file (pages already in). MB/s.
  *   throughput one producer and one consumer process, on one CPU (1cpu)
- *              and on two (2cpu): the ring
- *              (send/recv: one copy in, one copy out, as a pipe makes)
- *              vs a pipe and a unix stream socket (default buffer sizes),
- *              and memcpy of the same sizes by one thread, the ceiling.
- *              MB/s and msgs/s.
+ *              and on two (2cpu), 64 B to 1 MiB: the ring
+ *              (send/recv: one copy in, one copy out, as a pipe makes;
+ *              ring-zc: reserve/commit and peek/release, the record
+ *              filled in place from a source, its first word read in
+ *              place) vs a pipe and a unix stream socket (default buffer
+ *              sizes), and memcpy of the same sizes by one thread through
+ *              an area as large as the ring's data area, the ceiling
+ *              (private anonymous memory), and the same through the
+ *              ring's own data area in the target (memcpy-ring): what
+ *              the producer's copy alone reaches in that memory.
+ *              MB/s and msgs/s. Boost.Interprocess's message_queue, the
+ *              peer, is boost_mq_bench.cpp's: the same runs, in C++.
  *   pingpong   one-way latency (the median round trip / 2) between two
  *              processes, on one CPU (1cpu) and on two (2cpu):
  *              spinning on a shared word, spinning on the ring (recv with
@@ -65,7 +72,7 @@
 
 #include <libmmio_shm.h>
 
-#define BENCH_VERSION	"2.0"
+#define BENCH_VERSION	"2.1"
 #define MAX_REPS	32
 #define PAGE		4096u
 #define KiB		((size_t)1 << 10)
@@ -524,7 +531,16 @@ static void bench_stream(const struct bench *b)
 
 /* ----------------------------------------------------------- throughput */
 
-enum xfer { XFER_RING, XFER_PIPE, XFER_UNIX, XFER_MEMCPY };
+enum xfer {
+	XFER_RING, XFER_RING_ZC, XFER_PIPE, XFER_UNIX, XFER_MEMCPY,
+	XFER_MEMCPY_RING,
+};
+
+/* the ring's two ways: copies through send/recv, or in place */
+static bool xfer_ring(enum xfer kind)
+{
+	return kind == XFER_RING || kind == XFER_RING_ZC;
+}
 
 /* the consumer: receives @size-byte messages until the end, then reports */
 static void xfer_consume(enum xfer kind, void *mem, size_t len, int fd,
@@ -532,16 +548,27 @@ static void xfer_consume(enum xfer kind, void *mem, size_t len, int fd,
 {
 	struct mmio_shm_ring *ring = NULL;
 	char *buf = malloc(size);
+	volatile uint64_t sink = 0;
 	uint64_t bytes = 0;
+	const void *rec;
 	size_t got;
 	ssize_t n;
 	int ret = buf ? 0 : -ENOMEM;
 
-	if (!ret && kind == XFER_RING)
+	if (!ret && xfer_ring(kind))
 		ret = mmio_shm_ring_attach(mem, len, 0, &ring);
 	atomic_store(&c->ready, 1);
 	while (!ret) {
-		if (kind == XFER_RING) {
+		if (kind == XFER_RING_ZC) {
+			/* in place: the first word read, as a user would */
+			ret = mmio_shm_ring_peek(ring, MMIO_SHM_TIMEOUT_FOREVER,
+						 &rec, &got);
+			if (ret || !got)
+				break;		/* an empty record ends the run */
+			sink = *(const uint64_t *)rec;
+			bytes += got;
+			ret = mmio_shm_ring_release(ring);
+		} else if (kind == XFER_RING) {
 			ret = mmio_shm_ring_recv(ring, buf, size,
 						 MMIO_SHM_TIMEOUT_FOREVER, &got);
 			if (ret || !got)
@@ -558,6 +585,7 @@ static void xfer_consume(enum xfer kind, void *mem, size_t len, int fd,
 			bytes += (uint64_t)n;
 		}
 	}
+	(void)sink;
 	c->t_end = now_ns();
 	c->bytes = bytes;
 	c->err = ret;
@@ -577,12 +605,13 @@ static int xfer_once(const struct bench *b, enum xfer kind, int cpus,
 {
 	struct mmio_shm_ring *ring = NULL;
 	uint64_t t0, end, n = 0;
+	void *dst;
 	int fds[2], ret;
 	unsigned int mask = size < 4 * KiB ? 63 : 0;
 	pid_t pid;
 
 	memset(c, 0, sizeof(*c));
-	if (kind == XFER_RING)
+	if (xfer_ring(kind))
 		ret = mmio_shm_ring_init(mem, len, 0, &ring);
 	else if (kind == XFER_PIPE)
 		ret = (int)sysret(pipe2(fds, O_CLOEXEC));
@@ -598,18 +627,26 @@ static int xfer_once(const struct bench *b, enum xfer kind, int cpus,
 		goto out;
 	}
 	if (pid == 0) {
-		if (kind != XFER_RING)
+		if (!xfer_ring(kind))
 			close(fds[1]);
-		xfer_consume(kind, mem, len, kind == XFER_RING ? -1 : fds[0],
+		xfer_consume(kind, mem, len, xfer_ring(kind) ? -1 : fds[0],
 			     size, c);
 	}
-	if (kind != XFER_RING)
+	if (!xfer_ring(kind))
 		close(fds[0]);
 	wait_ready(c);
 	t0 = now_ns();
 	end = t0 + b->run_ns;
 	do {
-		if (kind == XFER_RING)
+		if (kind == XFER_RING_ZC) {
+			/* the record filled in place: one copy from the source */
+			ret = mmio_shm_ring_reserve(ring, size,
+						    MMIO_SHM_TIMEOUT_FOREVER, &dst);
+			if (!ret) {
+				memcpy(dst, src, size);
+				ret = mmio_shm_ring_commit(ring, size);
+			}
+		} else if (kind == XFER_RING)
 			ret = mmio_shm_ring_send(ring, src, size,
 						 MMIO_SHM_TIMEOUT_FOREVER);
 		else
@@ -617,7 +654,7 @@ static int xfer_once(const struct bench *b, enum xfer kind, int cpus,
 		n++;
 	} while (!ret && ((n & mask) || now_ns() < end));
 	/* the end: an empty record, or EOF */
-	if (kind == XFER_RING)
+	if (xfer_ring(kind))
 		mmio_shm_ring_send(ring, NULL, 0, MMIO_SHM_TIMEOUT_FOREVER);
 	else
 		close(fds[1]);
@@ -634,7 +671,7 @@ static int xfer_once(const struct bench *b, enum xfer kind, int cpus,
 	return ret;
 out:
 	pin_cpu(-1);
-	if (kind != XFER_RING) {
+	if (!xfer_ring(kind)) {
 		close(fds[0]);
 		close(fds[1]);
 	}
@@ -669,10 +706,12 @@ static int memcpy_once(const struct bench *b, char *area, size_t area_len,
 
 static void bench_throughput(const struct bench *b)
 {
-	static const size_t sizes[] = { 64, KiB, 64 * KiB, MiB };
+	static const size_t sizes[] = { 64, KiB, 4 * KiB, 64 * KiB, MiB };
 	static const char *const names[] = {
-		[XFER_RING] = "ring", [XFER_PIPE] = "pipe",
+		[XFER_RING] = "ring", [XFER_RING_ZC] = "ring-zc",
+		[XFER_PIPE] = "pipe",
 		[XFER_UNIX] = "unix", [XFER_MEMCPY] = "memcpy",
+		[XFER_MEMCPY_RING] = "memcpy-ring",
 	};
 	size_t len = MMIO_SHM_RING_OVERHEAD + b->ring_data;
 	double v[MAX_REPS], m[MAX_REPS];
@@ -707,14 +746,14 @@ static void bench_throughput(const struct bench *b)
 	}
 	memset(area, 0, b->ring_data);
 	for (s = 0; s < (int)(sizeof(sizes) / sizeof(sizes[0])); s++) {
-		for (kind = XFER_RING; kind <= XFER_MEMCPY; kind++) {
+		for (kind = XFER_RING; kind <= XFER_MEMCPY_RING; kind++) {
 		for (cpus = 1; cpus <= 2; cpus++) {
-			if (kind != XFER_RING && b->target_only)
+			if (!xfer_ring(kind) && b->target_only)
 				continue;
 			/* one thread: no placement */
-			if (kind == XFER_MEMCPY && cpus == 2)
+			if (kind >= XFER_MEMCPY && cpus == 2)
 				continue;
-			if (kind == XFER_MEMCPY)
+			if (kind >= XFER_MEMCPY)
 				snprintf(variant, sizeof(variant), "%s", names[kind]);
 			else
 				snprintf(variant, sizeof(variant), "%s/%dcpu",
@@ -723,6 +762,11 @@ static void bench_throughput(const struct bench *b)
 				if (kind == XFER_MEMCPY)
 					ret = memcpy_once(b, area, b->ring_data,
 							  sizes[s], src, &v[r]);
+				else if (kind == XFER_MEMCPY_RING)
+					ret = memcpy_once(b, (char *)mem +
+							  MMIO_SHM_RING_OVERHEAD,
+							  b->ring_data, sizes[s],
+							  src, &v[r]);
 				else
 					ret = xfer_once(b, kind, cpus, mem, len,
 							sizes[s], src, c, &v[r]);

@@ -22,11 +22,15 @@ plot "throughput.dat" using 1:2 with linespoints lw 2 lc 1 dt 3 title "ring, 1 C
      "" using 1:4 with linespoints lw 2 lc 2 title "pipe, 2 CPUs (host)", \
      "" using 1:5 with linespoints lw 2 lc 3 title "unix, 2 CPUs (host)", \
      "" using 1:6 with linespoints lw 2 lc 4 title "memcpy (host)", \
-     "" using 1:7 with points pt 6 lc 1 title "ring, 1 CPU (guest)", \
-     "" using 1:8 with linespoints lw 2 dt 2 lc 1 title "ring, 2 CPUs (guest)", \
-     "" using 1:9 with linespoints lw 2 dt 2 lc 2 title "pipe, 2 CPUs (guest)", \
-     "" using 1:10 with linespoints lw 2 dt 2 lc 3 title "unix, 2 CPUs (guest)", \
-     "" using 1:11 with linespoints lw 2 dt 2 lc 4 title "memcpy (guest)"
+     "" using 1:7 with linespoints lw 2 lc 5 title "Boost message_queue, 2 CPUs (host)", \
+     "" using 1:8 with linespoints lw 2 lc 6 title "ring zero-copy, 2 CPUs (host)", \
+     "" using 1:9 with points pt 6 lc 1 title "ring, 1 CPU (guest)", \
+     "" using 1:10 with linespoints lw 2 dt 2 lc 1 title "ring, 2 CPUs (guest)", \
+     "" using 1:11 with linespoints lw 2 dt 2 lc 2 title "pipe, 2 CPUs (guest)", \
+     "" using 1:12 with linespoints lw 2 dt 2 lc 3 title "unix, 2 CPUs (guest)", \
+     "" using 1:13 with linespoints lw 2 dt 2 lc 4 title "memcpy (guest)", \
+     "" using 1:14 with linespoints lw 2 dt 2 lc 5 title "Boost message_queue, 2 CPUs (guest)", \
+     "" using 1:15 with linespoints lw 2 dt 2 lc 6 title "ring zero-copy, 2 CPUs (guest)"
 unset logscale x
 unset format x
 

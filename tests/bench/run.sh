@@ -27,6 +27,8 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 OUT=$BUILD/bench
 BENCH=$OUT/mmio_shm_bench
+# the peer, Boost.Interprocess's message_queue (tests/bench/boost_mq_bench.cpp)
+PEER=$OUT/boost_mq_bench
 KO=$BUILD/kmod/$KERNEL/mmio_shm.ko
 
 # what fits 10 minutes on the project's 2-core machine (measured: the host
@@ -40,7 +42,7 @@ GUEST_MAP_MIB=${BENCH_GUEST_MAP_MIB:-64}
 start=$SECONDS
 stage() { printf 'bench: [%3ds] %s\n' $((SECONDS - start)) "$*"; }
 
-for f in "$BENCH" "$KO"; do
+for f in "$BENCH" "$PEER" "$KO"; do
 	if [ ! -e "$f" ]; then
 		echo "bench: no $f: run make vm-prepare (make bench does)" >&2
 		exit 1
@@ -58,13 +60,15 @@ stage "host: $REPS reps, ${RUN_MS} ms per throughput and ping-pong run, map ${MA
 "$BENCH" --where host --target memfd --reps "$REPS" --run-ms "$RUN_MS" \
 	--map-size "$MAP_MIB" --stream-size 64 >"$OUT/host.csv"
 host_rc=$?
+stage "host: the peer, Boost.Interprocess message_queue"
+"$PEER" --where host --reps "$REPS" --run-ms "$RUN_MS" >>"$OUT/host.csv" || host_rc=1
 stage "host: done (exit $host_rc)"
 
 eval "$("$ROOT/tests/provision/kernels.sh" "$KERNEL" "$BUILD")"
 guest_desc="QEMU TCG guest: Linux $KERNEL, 2 vCPUs, 1 GiB"
 stage "guest: booting Linux $KERNEL ($VMLINUZ): $GUEST_REPS reps, map ${GUEST_MAP_MIB} MiB"
 "$ROOT/tests/runner/vm.sh" "$VMLINUZ" 480 "$BUILD" \
-	"$HERE/guest.sh $KO $BENCH $OUT/guest.csv $GUEST_MAP_MIB $GUEST_REPS $RUN_MS"
+	"$HERE/guest.sh $KO $BENCH $OUT/guest.csv $GUEST_MAP_MIB $GUEST_REPS $RUN_MS $PEER"
 guest_rc=$?
 stage "guest: done (exit $guest_rc)"
 

@@ -5,7 +5,8 @@
  * honest consumer, each with its own handle on one region, and between
  * their calls an adversary that writes any word of the region: both
  * position blocks (positions, tickets, flags, sleep words, endpoint and
- * cookie, wake words), the header after attach, record headers in the
+ * cookie, wake words, the fenceless flags of layout version 3), the
+ * header after attach, record headers in the
  * data area. The region ends at a PROT_NONE page and the bytes before it
  * are a canary, so an access past it faults and one before it shows; the
  * library is built with AddressSanitizer and UBSan, and so are the
@@ -307,8 +308,9 @@ static void op_release(struct world *w)
 /* the words of the region worth aiming at: every field of the layout */
 static const uint16_t targets[] = {
 	0, 4, 8, 16, 24, 32, 40, 48, 52, 124,		/* the header */
-	128, 132, 136, 144, 152, 156, 160, 168, 172,	/* the tail block */
-	256, 260, 264, 272, 280, 284, 288, 296, 300,	/* the head block */
+	128, 132, 192, 200, 208, 212, 216, 224, 228,	/* the tail block */
+	256, 260, 320, 328, 336, 340, 344, 352, 356,	/* the head block */
+	232, 360,		/* the fenceless flags (layout version 3) */
 };
 
 /* values worth writing: near the ends, misaligned, near the positions */

@@ -13,6 +13,7 @@
  * seccomp filter that traps futex).
  */
 #define _GNU_SOURCE
+#include <linux/membarrier.h>
 #include <signal.h>
 #include <stdint.h>
 #include <sys/prctl.h>
@@ -33,9 +34,10 @@ static size_t rec_size(size_t len)
 	return (8 + len + 7) & ~(size_t)7;
 }
 
-/* the documented layout: a side's block holds its position at +0, its
- * sleep ticket at +8, the position it sleeps on at +16, its waiting flag
- * at +24 and its wake word at +44; the consumer's block is at head_offset */
+/* the documented layout: a side's block holds its position at +0, alone
+ * on its line, then its sleep ticket at +64, the position it sleeps on at
+ * +72, its waiting flag at +80, its wake word at +100 and its fenceless
+ * flag at +104; the consumer's block is at head_offset */
 static uint64_t *pos_of(unsigned char *mem, bool consumer)
 {
 	struct mmio_shm_ring_hdr *h = (void *)mem;
@@ -43,24 +45,34 @@ static uint64_t *pos_of(unsigned char *mem, bool consumer)
 	return (void *)(mem + (consumer ? h->head_offset : h->tail_offset));
 }
 
+static void *field_of(unsigned char *mem, bool consumer, size_t off)
+{
+	return (unsigned char *)pos_of(mem, consumer) + off;
+}
+
 static uint64_t *sleeps_of(unsigned char *mem, bool consumer)
 {
-	return pos_of(mem, consumer) + 1;
+	return field_of(mem, consumer, 64);
 }
 
 static uint64_t *sleep_on_of(unsigned char *mem, bool consumer)
 {
-	return pos_of(mem, consumer) + 2;
+	return field_of(mem, consumer, 72);
 }
 
 static uint32_t *waiting_of(unsigned char *mem, bool consumer)
 {
-	return (uint32_t *)(void *)(pos_of(mem, consumer) + 3);
+	return field_of(mem, consumer, 80);
 }
 
 static uint32_t *wake_of(unsigned char *mem, bool consumer)
 {
-	return (uint32_t *)(void *)((unsigned char *)pos_of(mem, consumer) + 44);
+	return field_of(mem, consumer, 100);
+}
+
+static uint32_t *fenceless_of(unsigned char *mem, bool consumer)
+{
+	return field_of(mem, consumer, 104);
 }
 
 static uint32_t is_waiting(unsigned char *mem, bool consumer)
@@ -311,9 +323,12 @@ TEST_F(ring, attach_refuses_an_unknown_version)
 	/* libmmio_shm 1.1's layout: 32-bit tickets, no wake word */
 	h->version = 1;
 	EXPECT_ATTACH(-EPROTO);
+	/* 1.2's: the sleep words on the position's line, always a fence */
+	h->version = 2;
+	EXPECT_ATTACH(-EPROTO);
 	h->version = MMIO_SHM_RING_VERSION;
 	EXPECT_ATTACH(0);
-	EXPECT_EQ(2, MMIO_SHM_RING_VERSION);
+	EXPECT_EQ(3, MMIO_SHM_RING_VERSION);
 }
 
 TEST_F(ring, attach_refuses_bad_sizes)
@@ -999,33 +1014,58 @@ TEST_F(ring, positions_past_2_to_the_32_keep_working)
 	}
 }
 
-static volatile sig_atomic_t futex_wakes, futex_waits;
-/* the word and value of the last futex call trapped */
+static volatile sig_atomic_t futex_wakes, futex_waits, membarriers;
+/* the word and value of the last futex call trapped, and its timeout */
 static void *volatile futex_addr;
 static volatile uint32_t futex_val;
+static struct timespec futex_rel;
+static volatile bool futex_timed;
+/* a trapped membarrier(): what runs in it, and what it returns */
+static void (*volatile membarrier_hook)(void);
+static volatile long membarrier_ret;
 
 /*
- * SIGSYS from the filter below: a futex call, counted by its operation
- * instead of made; it returns -ENOSYS.
+ * SIGSYS from the filters below: a futex call, counted by its operation
+ * instead of made, returns -ENOSYS; a membarrier(GLOBAL_EXPEDITED),
+ * counted, runs membarrier_hook and returns membarrier_ret.
  */
 static void count_futex(int sig, siginfo_t *si, void *ctx)
 {
+	const struct timespec *rel = NULL;
 	ucontext_t *uc = ctx;
-	long op;
+	long op, ret = -ENOSYS;
 
+	if (si->si_syscall == __NR_membarrier) {
+		membarriers++;
+		if (membarrier_hook)
+			membarrier_hook();
+		ret = membarrier_ret;
+		op = -1;
+	}
 #if defined(__x86_64__)
-	op = uc->uc_mcontext.gregs[REG_RSI];
-	futex_addr = (void *)uc->uc_mcontext.gregs[REG_RDI];
-	futex_val = (uint32_t)uc->uc_mcontext.gregs[REG_RDX];
-	uc->uc_mcontext.gregs[REG_RAX] = -ENOSYS;
+	if (si->si_syscall != __NR_membarrier) {
+		op = uc->uc_mcontext.gregs[REG_RSI];
+		futex_addr = (void *)uc->uc_mcontext.gregs[REG_RDI];
+		futex_val = (uint32_t)uc->uc_mcontext.gregs[REG_RDX];
+		rel = (const void *)uc->uc_mcontext.gregs[REG_R10];
+	}
+	uc->uc_mcontext.gregs[REG_RAX] = ret;
 #elif defined(__aarch64__)
-	op = (long)uc->uc_mcontext.regs[1];
-	futex_addr = (void *)uc->uc_mcontext.regs[0];
-	futex_val = (uint32_t)uc->uc_mcontext.regs[2];
-	uc->uc_mcontext.regs[0] = (unsigned long)-ENOSYS;
+	if (si->si_syscall != __NR_membarrier) {
+		op = (long)uc->uc_mcontext.regs[1];
+		futex_addr = (void *)uc->uc_mcontext.regs[0];
+		futex_val = (uint32_t)uc->uc_mcontext.regs[2];
+		rel = (const void *)uc->uc_mcontext.regs[3];
+	}
+	uc->uc_mcontext.regs[0] = (unsigned long)ret;
 #else
 	op = -1;
 #endif
+	if (si->si_syscall == __NR_membarrier)
+		return;
+	futex_timed = rel != NULL;
+	if (rel)
+		futex_rel = *rel;
 	if ((op & FUTEX_CMD_MASK) == FUTEX_WAKE)
 		futex_wakes++;
 	else
@@ -1218,6 +1258,134 @@ TEST_F(ring, a_ticket_2_to_the_32_sleeps_later_is_still_a_new_one)
 	ASSERT_EQ(0, mmio_shm_ring_send(self->ring, buf, 8, 0));
 	EXPECT_EQ(2, futex_wakes);
 	*waiting_of(self->mem, true) = 0;
+}
+
+/* the fixture's ring, for membarrier_hook */
+static unsigned char *hook_mem;
+
+/*
+ * The producer's fenceless publication, staged: its record was written
+ * and its tail stored, but the store sits in its CPU's store buffer,
+ * unseen by the consumer, until the consumer's membarrier() makes that
+ * CPU pass a full barrier. Here the tail is stored in membarrier() itself.
+ */
+static void publish_tail_in_membarrier(void)
+{
+	uint64_t *tail = pos_of(hook_mem, false);
+
+	__atomic_store_n(tail, *tail + rec_size(8), __ATOMIC_RELEASE);
+}
+
+/* membarrier() and futex calls trapped and counted. Return: 0, or -1 */
+static int trap_futex_and_membarrier(void)
+{
+	futex_wakes = futex_waits = membarriers = 0;
+	membarrier_hook = NULL;
+	membarrier_ret = 0;
+	return trap_futex() || membarrier_trap() ? -1 : 0;
+}
+
+/*
+ * A side says in its block, with its first publication through a handle,
+ * that it publishes without a fence from then on, once its process is
+ * registered for membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED).
+ */
+TEST_F(ring, the_first_publication_of_each_side_says_fenceless)
+{
+	unsigned char buf[64] = { 0 };
+	size_t got;
+
+	if (syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED,
+		    0, 0))
+		SKIP(return, "no membarrier(GLOBAL_EXPEDITED) here: always a fence");
+	EXPECT_EQ(0, *fenceless_of(self->mem, false));
+	EXPECT_EQ(0, *fenceless_of(self->mem, true));
+	ASSERT_EQ(0, mmio_shm_ring_send(self->ring, buf, 8, 0));
+	EXPECT_EQ(1, *fenceless_of(self->mem, false));
+	EXPECT_EQ(0, *fenceless_of(self->mem, true));
+	ASSERT_EQ(0, mmio_shm_ring_recv(self->ring, buf, sizeof(buf), 0, &got));
+	EXPECT_EQ(1, *fenceless_of(self->mem, true));
+	/* the sleep words, not the position's line */
+	EXPECT_EQ((unsigned char *)pos_of(self->mem, false) + 104,
+		  (unsigned char *)fenceless_of(self->mem, false));
+}
+
+/*
+ * The lost wake-up a fenceless publication could cause, staged: the
+ * producer's tail store is not visible yet and its load of waiting saw 0
+ * (it makes no wake-up), while the consumer raises its flag and looks at
+ * tail once more. That last look must come after the consumer's
+ * membarrier(), which makes the producer's store visible: the consumer
+ * then finds the record and never sleeps. A last look before it would
+ * sleep on a record that is there (FUTEX_WAIT, here -ENOSYS).
+ */
+TEST_F(ring, a_sleeper_looks_last_after_the_membarrier_of_a_fenceless_peer)
+{
+	unsigned char buf[64], *data = self->mem + MMIO_SHM_RING_OVERHEAD;
+	uint64_t tail = *pos_of(self->mem, false);
+	size_t got;
+
+	if (trap_futex_and_membarrier())
+		SKIP(return, "no seccomp filter for futex on this machine");
+	/* the producer publishes without a fence: its block says so */
+	*fenceless_of(self->mem, false) = 1;
+	/* its record is in place; its tail store is in flight */
+	*(uint32_t *)(void *)(data + (tail & (variant->data_size - 1))) = 8;
+	*(uint32_t *)(void *)(data + (tail & (variant->data_size - 1)) + 4) = 0;
+	memset(data + (tail & (variant->data_size - 1)) + 8, 0x3c, 8);
+	hook_mem = self->mem;
+	membarrier_hook = publish_tail_in_membarrier;
+	ASSERT_EQ(0, mmio_shm_ring_recv(self->ring, buf, sizeof(buf),
+					1000 * MS, &got));
+	EXPECT_EQ(8, got);
+	EXPECT_EQ(0x3c, buf[7]);
+	EXPECT_EQ(1, membarriers);
+	EXPECT_EQ(0, futex_waits);
+	membarrier_hook = NULL;
+}
+
+/*
+ * A peer whose block does not say fenceless publishes with a fence: a
+ * sleep costs no membarrier() then, only the FUTEX_WAIT.
+ */
+TEST_F(ring, a_sleeper_makes_no_membarrier_for_a_peer_with_a_fence)
+{
+	unsigned char buf[64];
+	size_t got;
+
+	if (trap_futex_and_membarrier())
+		SKIP(return, "no seccomp filter for futex on this machine");
+	*fenceless_of(self->mem, false) = 0;
+	EXPECT_EQ(-ENOSYS, mmio_shm_ring_recv(self->ring, buf, sizeof(buf),
+					      -1, &got));
+	EXPECT_EQ(1, futex_waits);
+	EXPECT_EQ(0, membarriers);
+	/* forever: no timeout on the futex */
+	EXPECT_FALSE(futex_timed);
+}
+
+/*
+ * A sleeper that cannot membarrier() (a seccomp filter says EPERM) while
+ * its peer publishes without a fence may miss a wake-up: it sleeps at
+ * most a millisecond at a time, and looks again, however long it waits.
+ */
+TEST_F(ring, a_sleeper_without_membarrier_sleeps_a_millisecond_at_a_time)
+{
+	unsigned char buf[64];
+	size_t got;
+
+	if (trap_futex_and_membarrier())
+		SKIP(return, "no seccomp filter for futex on this machine");
+	*fenceless_of(self->mem, false) = 1;
+	membarrier_ret = -EPERM;
+	EXPECT_EQ(-ENOSYS, mmio_shm_ring_recv(self->ring, buf, sizeof(buf),
+					      -1, &got));
+	EXPECT_EQ(1, membarriers);
+	EXPECT_EQ(1, futex_waits);
+	ASSERT_TRUE(futex_timed);
+	EXPECT_EQ(0, futex_rel.tv_sec);
+	EXPECT_GE(1000000, futex_rel.tv_nsec);
+	EXPECT_LT(0, futex_rel.tv_nsec);
 }
 
 /*

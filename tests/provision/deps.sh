@@ -49,9 +49,12 @@ xz-utils
 "
 # what the tests and the other make targets call on top of that
 # (clang and libclang-rt-14-dev: the ring's libFuzzer target; gcc-multilib:
-# -m32 -static builds of the ioctl tests, tests/shell/abi32_suite.sh)
+# -m32 -static builds of the ioctl tests, tests/shell/abi32_suite.sh;
+# libboost-dev: make bench's peer, Boost.Interprocess's message_queue,
+# header only, tests/bench/boost_mq_bench.cpp)
 CHECK_PACKAGES="
 $DEMO_PACKAGES
+libboost-dev
 git
 procps
 clang

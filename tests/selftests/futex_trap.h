@@ -6,7 +6,8 @@
  * and stage a wake-up that lands just before a FUTEX_WAIT
  * (tests/selftests/peer_test.c). A call whose sixth argument (val3, which
  * FUTEX_WAIT and FUTEX_WAKE ignore) is FUTEX_TRAP_PASS goes through, so a
- * handler can still make the real call.
+ * handler can still make the real call. membarrier_trap() adds the
+ * sleeper's membarrier() of the ring's fenceless publication.
  */
 #ifndef MMIO_SHM_FUTEX_TRAP_H
 #define MMIO_SHM_FUTEX_TRAP_H
@@ -67,6 +68,45 @@ static inline int futex_trap(void (*handler)(int, siginfo_t *, void *))
 	return 0;
 #else
 	(void)handler;
+	return -1;
+#endif
+}
+
+/*
+ * Makes membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED) of the calling process
+ * raise SIGSYS too (the handler tells it from a futex call by
+ * si_syscall): how the ring's tests stage a fenceless publication that
+ * becomes visible at the sleeper's membarrier(). Registrations and the
+ * other commands go through. Installs no handler: futex_trap()'s serves
+ * both. Return: 0, or -1.
+ */
+static inline int membarrier_trap(void)
+{
+#ifdef FUTEX_TRAP_ARCH
+	struct sock_filter insns[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 offsetof(struct seccomp_data, arch)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, FUTEX_TRAP_ARCH, 0, 5),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_membarrier, 0, 3),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 offsetof(struct seccomp_data, args[0])),
+		/* MEMBARRIER_CMD_GLOBAL_EXPEDITED */
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 1 << 1, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = {
+		.len = sizeof(insns) / sizeof(insns[0]),
+		.filter = insns,
+	};
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
+	    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog))
+		return -1;
+	return 0;
+#else
 	return -1;
 #endif
 }

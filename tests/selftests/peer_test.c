@@ -29,10 +29,10 @@
 /* the blocks, as libmmio_shm.h lays them out */
 #define TAIL_BLOCK 128
 #define HEAD_BLOCK 256
-#define BLK_ENDPOINT 40
-#define BLK_SLEEPS 8		/* its low half, on little-endian */
-#define BLK_WAITING 24
-#define BLK_SLEEP_HOW 28
+#define BLK_ENDPOINT 96
+#define BLK_SLEEPS 64		/* its low half, on little-endian */
+#define BLK_WAITING 80
+#define BLK_SLEEP_HOW 84
 
 static uint32_t blk_word(void *mem, size_t blk, size_t field)
 {

@@ -348,15 +348,19 @@ MMIO_SHM_API int mmio_shm_peer_alive(struct mmio_shm *shm,
  *
  *   0    struct mmio_shm_ring_hdr: magic, version, sizes and offsets,
  *        written by mmio_shm_ring_init() and never again
- *   128  the producer's block: uint64_t tail at +0, uint64_t sleeps at +8
- *        (a ticket per sleep), uint64_t sleep_on at +16 (the head it
- *        sleeps on), uint32_t waiting at +24 (the producer sleeps for
- *        space), uint32_t sleep_how at +28 (0: on the futex, 1: on the
- *        device's doorbell), uint64_t cookie at +32 and uint32_t endpoint
- *        at +40 (its binding on the device, cookie 0 when not bound),
- *        uint32_t wake at +44 (bumped before each wake-up the producer
- *        makes: the word the consumer sleeps on), the rest unused; only
- *        the producer writes it
+ *   128  the producer's block: uint64_t tail at +0, alone on its 64-byte
+ *        line; then, on the next line, uint64_t sleeps at +64 (a ticket
+ *        per sleep), uint64_t sleep_on at +72 (the head it sleeps on),
+ *        uint32_t waiting at +80 (the producer sleeps for space),
+ *        uint32_t sleep_how at +84 (0: on the futex, 1: on the device's
+ *        doorbell), uint64_t cookie at +88 and uint32_t endpoint at +96
+ *        (its binding on the device, cookie 0 when not bound), uint32_t
+ *        wake at +100 (bumped before each wake-up the producer makes: the
+ *        word the consumer sleeps on), uint32_t fenceless at +104 (1: the
+ *        producer publishes without a full fence, so a consumer about to
+ *        sleep calls membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED) before
+ *        its last look at tail), the rest unused; only the producer
+ *        writes it
  *   256  the consumer's block: the same with head (the consumer sleeps for
  *        records); only the consumer writes it
  *   384  the data area: data_size bytes, a power of two
@@ -412,7 +416,8 @@ MMIO_SHM_API int mmio_shm_peer_alive(struct mmio_shm *shm,
 
 /* struct mmio_shm_ring_hdr's magic and version */
 #define MMIO_SHM_RING_MAGIC		0x676e6972u	/* "ring" on little-endian */
-#define MMIO_SHM_RING_VERSION		2u	/* 1.2: 64-bit tickets, wake */
+#define MMIO_SHM_RING_VERSION		3u	/* sleep words off the position's */
+						/* line; fenceless publication */
 
 /* bytes before the data area: a region of OVERHEAD + 2^n bytes wastes none */
 #define MMIO_SHM_RING_OVERHEAD		384u

@@ -34,6 +34,25 @@
  *    seq_cst fences, so either the sleeper sees the new position or the
  *    waker sees the flag and bumps the word after the sleeper loaded it;
  *    FUTEX_WAIT then refuses to sleep, or is woken.
+ *  - No fence on the hot path (layout version 3). The waker's fence costs
+ *    most of a small message across two CPUs: it waits for the line of
+ *    its position, which the other side has just read, to come back. A
+ *    process registered for membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED)
+ *    says so in its block (fenceless, set before the fence of its first
+ *    publication through a handle) and publishes without the fence after
+ *    that; a sleeper that finds fenceless set, after its own fence, calls
+ *    membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED) before its last look at
+ *    the position. Every thread of the waker's process that runs then
+ *    passes a full barrier somewhere in its program: before its store of
+ *    the position (its load of waiting, after that barrier, sees the
+ *    flag), between the store and the load, or after both (the store is
+ *    visible to the last look, which follows the call). A sleeper that
+ *    found fenceless still 0 after its fence had that fence ordered
+ *    before the waker's first one, so every later load of waiting by the
+ *    waker sees the flag. A sleeper whose membarrier() fails sleeps at
+ *    most RING_BLIND_SLEEP_NS at a time. docs/design.md has the proof.
+ *  - The sleep words are a cache line away from the position: the other
+ *    side reads waiting on every publication, a hit while nobody sleeps.
  *  - Every event a sleeper must wake for changes the word it sleeps on: a
  *    publication (above) and a bind (mmio_shm_ring_bind() bumps the wake
  *    word too). A FUTEX_WAKE for an event that left the word as it was
@@ -68,6 +87,7 @@
  */
 #include <limits.h>
 #include <linux/futex.h>
+#include <linux/membarrier.h>
 #include <stdalign.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -88,13 +108,32 @@
 /* the device's endpoints (MMIO_SHM_IOC_BIND): 0 to 63 */
 #define RING_ENDPOINTS		64
 
+/* a cache line: a block's position and its sleep words are a line apart */
+#define RING_LINE		64
+
+/*
+ * How long one sleep lasts at most when the other side publishes without
+ * a fence and this process cannot membarrier() (a seccomp filter): the
+ * wake-up may then be lost, and the sleeper looks again after this long.
+ */
+#define RING_BLIND_SLEEP_NS	1000000u
+
 /*
  * A position block (128 bytes, the libmmio_shm.h layout): the producer's
  * holds tail, the consumer's holds head. Only the block's owner writes it,
  * and the owner never reads back what the other side could have changed.
  */
 struct ring_block {
+	/* the line the owner writes on every message, and nothing else */
 	_Atomic uint64_t pos;		/* bytes ever produced or consumed */
+	unsigned char pad0[RING_LINE - 8];
+	/*
+	 * The sleep words, a line of their own (version 3): the other side
+	 * reads waiting on every publication, and this line changes only
+	 * when the owner sleeps or wakes, so that read is a hit in its
+	 * cache. In version 2 they shared pos's line, and each publication
+	 * fetched the line the other side had just written its position to.
+	 */
 	_Atomic uint64_t sleeps;	/* the owner's sleeps: its ticket */
 	_Atomic uint64_t sleep_on;	/* the other's position it sleeps on */
 	_Atomic uint32_t waiting;	/* 1: the owner sleeps, or is about to */
@@ -103,7 +142,9 @@ struct ring_block {
 	_Atomic uint32_t endpoint;	/* the owner's device endpoint */
 	_Atomic uint32_t wake;		/* bumped before each wake-up: the */
 					/* futex word the other side sleeps on */
-	unsigned char pad[MMIO_SHM_RING_ALIGN - 48];
+	_Atomic uint32_t fenceless;	/* 1: the owner publishes without a */
+					/* full fence: membarrier() first */
+	unsigned char pad1[MMIO_SHM_RING_ALIGN - RING_LINE - 44];
 };
 
 /* how a side sleeps: what its waker must do */
@@ -131,13 +172,14 @@ _Static_assert(offsetof(struct mmio_shm_ring_hdr, region_size) == 8 &&
 	       "header field offsets as documented");
 _Static_assert(sizeof(struct ring_block) == MMIO_SHM_RING_ALIGN &&
 	       offsetof(struct ring_block, pos) == 0 &&
-	       offsetof(struct ring_block, sleeps) == 8 &&
-	       offsetof(struct ring_block, sleep_on) == 16 &&
-	       offsetof(struct ring_block, waiting) == 24 &&
-	       offsetof(struct ring_block, sleep_how) == 28 &&
-	       offsetof(struct ring_block, cookie) == 32 &&
-	       offsetof(struct ring_block, endpoint) == 40 &&
-	       offsetof(struct ring_block, wake) == 44,
+	       offsetof(struct ring_block, sleeps) == 64 &&
+	       offsetof(struct ring_block, sleep_on) == 72 &&
+	       offsetof(struct ring_block, waiting) == 80 &&
+	       offsetof(struct ring_block, sleep_how) == 84 &&
+	       offsetof(struct ring_block, cookie) == 88 &&
+	       offsetof(struct ring_block, endpoint) == 96 &&
+	       offsetof(struct ring_block, wake) == 100 &&
+	       offsetof(struct ring_block, fenceless) == 104,
 	       "a position block is 128 bytes as libmmio_shm.h documents");
 _Static_assert(sizeof(_Atomic uint64_t) == 8 &&
 	       sizeof(_Atomic uint32_t) == 4,
@@ -166,6 +208,8 @@ struct mmio_shm_ring {
 	uint64_t size;			/* its size, a power of two */
 	uint64_t mask;			/* size - 1 */
 	struct mmio_shm *shm;		/* the device, once bound; not owned */
+	bool fenceless;			/* this process may publish without */
+					/* a fence: see ring_publish() */
 
 	/* the producer's side */
 	alignas(64) uint64_t tail;	/* its own position, as published */
@@ -175,6 +219,7 @@ struct mmio_shm_ring {
 	bool resv;			/* a reservation is pending */
 	uint32_t prod_wake;		/* its wake word's value, as published */
 	uint64_t cons_woken;		/* the consumer's sleep last woken */
+	bool prod_told;			/* the block says fenceless already */
 
 	/* the consumer's side */
 	alignas(64) uint64_t head;	/* its own position, as published */
@@ -182,6 +227,7 @@ struct mmio_shm_ring {
 	uint64_t peek_size;		/* bytes of the peeked record; 0: none */
 	uint32_t cons_wake;		/* its wake word's value, as published */
 	uint64_t prod_woken;		/* the producer's sleep last woken */
+	bool cons_told;			/* the block says fenceless already */
 };
 
 /* bytes a record with a @len-byte payload takes in the data area */
@@ -248,21 +294,60 @@ static uint64_t ring_deadline(int64_t timeout_ns)
 	return now + (uint64_t)timeout_ns;
 }
 
+static long ring_membarrier(int cmd)
+{
+	return syscall(SYS_membarrier, cmd, 0, 0);
+}
+
+/*
+ * May this process publish without a fence? Only once it is registered
+ * for MEMBARRIER_CMD_GLOBAL_EXPEDITED (Linux 4.16), so that a sleeper's
+ * membarrier() makes every thread of it that runs pass a full barrier.
+ * The registration belongs to the address space: a fork()ed child has it
+ * too, an exec() drops it (and every handle with it). Registering again
+ * is one system call that finds the flag set.
+ */
+static bool ring_may_skip_fence(void)
+{
+	return !ring_membarrier(MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED);
+}
+
 /*
  * Moves @mine's position to @pos, publishing everything written before,
  * and wakes the other side if, and only if, it is flagged as waiting and
  * this handle has not woken that sleep (its ticket, *@woken) yet. @wake
- * is this side's wake word as it last stored it.
+ * is this side's wake word as it last stored it; *@told says whether
+ * @mine says fenceless already (then no fence is needed).
  */
 static void ring_publish(struct mmio_shm_ring *ring, struct ring_block *mine,
 			 struct ring_block *other, uint64_t pos,
-			 uint32_t *wake, uint64_t *woken)
+			 uint32_t *wake, uint64_t *woken, bool *told)
 {
 	uint64_t ticket;
 
 	atomic_store_explicit(&mine->pos, pos, memory_order_release);
-	/* pairs with the fence in ring_wait_move(): see the top of the file */
-	atomic_thread_fence(memory_order_seq_cst);
+	if (*told) {
+		/*
+		 * No fence: a sleeper's membarrier() stands in for it (see the
+		 * top of the file). The compiler must still keep the store
+		 * before the load: the barrier the kernel's IPI makes falls
+		 * between two instructions of this program as written.
+		 */
+		atomic_signal_fence(memory_order_seq_cst);
+	} else {
+		/*
+		 * The first publication of this side through this handle says
+		 * in the block that the next ones have no fence: the flag
+		 * before this fence, every fenceless store after it.
+		 */
+		if (ring->fenceless) {
+			atomic_store_explicit(&mine->fenceless, 1,
+					      memory_order_relaxed);
+			*told = true;
+		}
+		/* pairs with the fence in ring_wait_move() */
+		atomic_thread_fence(memory_order_seq_cst);
+	}
 	if (!atomic_load_explicit(&other->waiting, memory_order_relaxed))
 		return;
 	/* pairs with the release store of the ticket in ring_wait_move() */
@@ -338,9 +423,10 @@ static int ring_wait_move(struct mmio_shm_ring *ring, struct ring_block *mine,
 			  uint64_t deadline, uint64_t *posp)
 {
 	struct timespec rel, *relp = NULL;
-	uint64_t pos, now, ticket, dseq = 0;
+	uint64_t pos, now, ticket, until, dseq = 0;
 	uint32_t how, wake;
 	int i, alive, ret = 0;
+	bool blind;
 
 	if (deadline == RING_NOWAIT)
 		return -EAGAIN;
@@ -379,6 +465,18 @@ static int ring_wait_move(struct mmio_shm_ring *ring, struct ring_block *mine,
 		atomic_store_explicit(&mine->waiting, 1, memory_order_relaxed);
 		/* pairs with the fence in ring_publish() */
 		atomic_thread_fence(memory_order_seq_cst);
+		/*
+		 * A peer that publishes without a fence: every thread of its
+		 * process that runs passes a full barrier before this returns,
+		 * standing in for the fence it skipped. Seen 0 after the
+		 * fence above, the flag was set after it, and the peer's
+		 * next fence (the one that follows setting it) comes after
+		 * ours: it sees waiting. Without membarrier() here, the
+		 * sleep is bounded: its wake-up may be lost.
+		 */
+		blind = atomic_load_explicit(&other->fenceless,
+					     memory_order_relaxed) &&
+			ring_membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED);
 		pos = atomic_load_explicit(&other->pos, memory_order_acquire);
 		if (pos != seen)
 			break;
@@ -396,18 +494,22 @@ static int ring_wait_move(struct mmio_shm_ring *ring, struct ring_block *mine,
 			ret = -EPIPE;
 			break;
 		}
-		if (deadline != RING_FOREVER) {
+		until = deadline;
+		relp = NULL;
+		if (deadline != RING_FOREVER || blind) {
 			now = ring_now();
 			if (now >= deadline) {
 				ret = -ETIMEDOUT;
 				break;
 			}
-			rel.tv_sec = (time_t)((deadline - now) / 1000000000u);
-			rel.tv_nsec = (long)((deadline - now) % 1000000000u);
+			if (blind && deadline - now > RING_BLIND_SLEEP_NS)
+				until = now + RING_BLIND_SLEEP_NS;
+			rel.tv_sec = (time_t)((until - now) / 1000000000u);
+			rel.tv_nsec = (long)((until - now) % 1000000000u);
 			relp = &rel;
 		}
 		if (how == RING_SLEEP_DOORBELL)
-			ret = ring_doorbell_wait(ring->shm, dseq, deadline);
+			ret = ring_doorbell_wait(ring->shm, dseq, until);
 		else
 			ret = ring_futex_wait(other, wake, relp);
 		/* woken, the word moved already, or timed out: check again */
@@ -530,6 +632,7 @@ static int ring_new(void *mem, uint64_t data_size, uint64_t head,
 		.head = head,
 		.tail_seen = tail,
 	};
+	ring->fenceless = ring_may_skip_fence();
 	ring->prod_wake = atomic_load_explicit(&ring->tail_blk->wake,
 					       memory_order_relaxed);
 	ring->cons_wake = atomic_load_explicit(&ring->head_blk->wake,
@@ -690,7 +793,8 @@ MMIO_SHM_API int mmio_shm_ring_reserve(struct mmio_shm_ring *ring, size_t len,
 		rec->flags = MMIO_SHM_RING_REC_PAD;
 		ring->tail += pad;
 		ring_publish(ring, ring->tail_blk, ring->head_blk, ring->tail,
-			     &ring->prod_wake, &ring->cons_woken);
+			     &ring->prod_wake, &ring->cons_woken,
+			     &ring->prod_told);
 		off = 0;
 	}
 	ret = ring_wait_space(ring, need, deadline);
@@ -716,7 +820,7 @@ MMIO_SHM_API int mmio_shm_ring_commit(struct mmio_shm_ring *ring, size_t len)
 	ring->resv = false;
 	ring->tail = ring->resv_pos + ring_rec_size(len);
 	ring_publish(ring, ring->tail_blk, ring->head_blk, ring->tail,
-		     &ring->prod_wake, &ring->cons_woken);
+		     &ring->prod_wake, &ring->cons_woken, &ring->prod_told);
 	return 0;
 }
 
@@ -772,7 +876,8 @@ MMIO_SHM_API int mmio_shm_ring_peek(struct mmio_shm_ring *ring,
 			return -EPROTO;
 		ring->head += size;
 		ring_publish(ring, ring->head_blk, ring->tail_blk, ring->head,
-			     &ring->cons_wake, &ring->prod_woken);
+			     &ring->cons_wake, &ring->prod_woken,
+			     &ring->cons_told);
 	}
 	/* peeking again finds the same record: head has not moved */
 	ring->peek_size = size;
@@ -788,7 +893,7 @@ MMIO_SHM_API int mmio_shm_ring_release(struct mmio_shm_ring *ring)
 	ring->head += ring->peek_size;
 	ring->peek_size = 0;
 	ring_publish(ring, ring->head_blk, ring->tail_blk, ring->head,
-		     &ring->cons_wake, &ring->prod_woken);
+		     &ring->cons_wake, &ring->prod_woken, &ring->cons_told);
 	return 0;
 }
 
