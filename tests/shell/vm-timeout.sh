@@ -73,8 +73,14 @@ done
 wait "$vm"
 rc=$?
 took=$((SECONDS - start))
-left=$(pgrep -af -- "$MARK")
-left_rc=$?
+# what vm.sh killed may take a moment to be gone on a loaded machine: a
+# process still there after 10 s is one it left
+for _ in $(seq 50); do
+	left=$(pgrep -af -- "$MARK")
+	left_rc=$?
+	[ "$left_rc" -eq 0 ] || break
+	sleep 0.2
+done
 
 sed 's/^/# vm.sh: /' "$MARK/out" | grep -E 'guest-up|vm:|qemu' | head -n 5
 
