@@ -75,7 +75,9 @@ kselftest_recipe_broken_fails_alone_and_counted() {
 		"counted (its case failed, the kernel log clean)" || log "$out"
 }
 
+start=$(date +%s)
 plan 2
 run_case kselftest_recipe_passes_alone_and_counted
 run_case kselftest_recipe_broken_fails_alone_and_counted
+echo "# $(basename "$0") took $(($(date +%s) - start)) s"
 tap_exit

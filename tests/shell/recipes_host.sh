@@ -152,6 +152,7 @@ readme_library_example_builds_with_pkg_config() {
 	expect_eq "$((256 - enoent))" "$status" "the example's exit status, -ENOENT"
 }
 
+start=$(date +%s)
 plan 6
 run_case recipes_pass_alone_and_counted
 run_case recipes_broken_fail_alone_and_counted
@@ -159,4 +160,5 @@ run_case shell_test_without_execute_bit_counted_not_executable
 run_case readme_make_user_builds_the_tool_that_works_on_a_file
 run_case readme_install_block_stages_everything_under_destdir
 run_case readme_library_example_builds_with_pkg_config
+echo "# $(basename "$0") took $(($(date +%s) - start)) s"
 tap_exit
