@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2154 # _tap_tmp, out, status: tap.sh's
 #
 # Sourced, after tap.sh, by the shell tests that follow the docs as a
 # newcomer would (recipes_host.sh, recipes_guest.sh): the docs' fenced
