@@ -36,6 +36,15 @@
 #                          variables run-suite.sh and make exported (which
 #                          would point the scratch copy's tests back at the
 #                          checkout, or make at make check's jobs) unset
+#   kselftest_tree DIR pass|broken
+#                          follows tests/README.md's kselftest recipe in a
+#                          scratch tree DIR (seeded): its file, as it is or
+#                          broken as the README says, and the build of the
+#                          tests; the case fails when the program is not
+#                          built or not in make check's guest list
+#   kselftest_built DIR pass|broken
+#                          whether DIR holds that build, of the recipe as
+#                          the README has it now
 #   counted DIR WHERE PROG...
 #                          runs PROGs (paths in DIR) through DIR's
 #                          run-suite.sh WHERE (--host, or --loaded in the
@@ -114,6 +123,35 @@ in_scratch() {
 	shift
 	(cd "$dir" && env -u MMIO_SHM_TOP -u MMIO_SHM_BUILD -u MMIO_SHM_KO \
 		-u MAKEFLAGS -u MFLAGS -u MAKELEVEL "$@")
+}
+
+KSELFTEST=tests/selftests/hello_test.c
+
+# the recipe's file, as it is or broken, into FILE
+_kselftest_file() {
+	local brk
+
+	doc_block tests/README.md "$KSELFTEST" >"$1" || return 1
+	[ "$2" = broken ] || return 0
+	brk=$(doc_break tests/README.md "$KSELFTEST") && apply_break "$1" "$brk"
+}
+
+kselftest_tree() {
+	rm -rf "$1"
+	scratch_tree "$1" && seed_build "$1" || exit 1
+	_kselftest_file "$1/$KSELFTEST" "$2" || exit 1
+	run_block tests/README.md build-tests "$1"
+	assert_eq 0 "$status" "the build of the tests ($2)"
+	assert_true test -x "$1/build/tests/hello_test"
+	run in_scratch "$1" make -s -C tests list-guest
+	expect_contains "$1/build/tests/hello_test" "$out" "make check's guest list ($2)"
+}
+
+kselftest_built() {
+	_kselftest_file "$_tap_tmp/kselftest.c" "$2" 2>/dev/null &&
+		cmp -s "$_tap_tmp/kselftest.c" "$1/$KSELFTEST" &&
+		[ -x "$1/build/tests/hello_test" ] &&
+		[ ! "$1/$KSELFTEST" -nt "$1/build/tests/hello_test" ]
 }
 
 counted() {

@@ -14,7 +14,9 @@
 # and the tool on a file, "Install on your machine"'s make and make install
 # (into a DESTDIR, against Debian's 6.1 headers; modprobe is the guest's
 # job), and the library's example built with pkg-config from that staged
-# install. tests/shell/recipes_guest.sh does the kselftest recipe.
+# install. It builds the kselftest recipe, as it is and broken, into
+# BUILD/recipes/pass and BUILD/recipes/broken: make check's guest list
+# names it; tests/shell/recipes_guest.sh runs and counts it in the guest.
 
 . "$(dirname "$0")/tap.sh"
 # shellcheck source=tests/shell/docblocks.sh
@@ -82,6 +84,11 @@ shell_test_without_execute_bit_counted_not_executable() {
 	expect_contains "# not executable: chmod +x $S/$SHELL_TEST" "$out"
 	expect_eq "0 passed, 1 failed, 0 skipped" "$(printf "%s" "$out" | tail -n 1)" "counted" ||
 		log "$out"
+}
+
+kselftest_recipe_builds_and_is_listed() {
+	kselftest_tree "$BUILD/recipes/pass" pass
+	kselftest_tree "$BUILD/recipes/broken" broken
 }
 
 readme_make_user_builds_the_tool_that_works_on_a_file() {
@@ -153,10 +160,11 @@ readme_library_example_builds_with_pkg_config() {
 }
 
 start=$(date +%s)
-plan 6
+plan 7
 run_case recipes_pass_alone_and_counted
 run_case recipes_broken_fail_alone_and_counted
 run_case shell_test_without_execute_bit_counted_not_executable
+run_case kselftest_recipe_builds_and_is_listed
 run_case readme_make_user_builds_the_tool_that_works_on_a_file
 run_case readme_install_block_stages_everything_under_destdir
 run_case readme_library_example_builds_with_pkg_config
