@@ -3,9 +3,17 @@
  * Helpers for the host tests of libmmio_shm: files that stand in for the
  * device. What the host tests check through commands (the tool, make
  * install, pkg-config, DKMS) is in tests/shell/.
+ *
+ * A host test includes this header first and nothing else: it brings the
+ * library's header, the kselftest harness and the libc headers the
+ * helpers use (with _GNU_SOURCE, for memfd_create()).
  */
 #ifndef MMIO_SHM_HOST_H
 #define MMIO_SHM_HOST_H
+
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
 
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +27,7 @@
 #include <unistd.h>
 
 #include "libmmio_shm.h"
+#include "kselftest_harness.h"
 
 /* a memfd of @size bytes, or -1 */
 static inline int memfd_of_size(size_t size)

@@ -4,7 +4,8 @@
 # Host-side checks of the kernel code's style, as TAP cases:
 # checkpatch.pl --strict (from linux-source-6.1; kernel/, and kernel/mmap.c
 # as docs/lab/fault-handler.patch changes it), sparse, a W=1 build without
-# warnings, an SPDX line in every file of the repository, and that every
+# warnings, an SPDX line in every file of the repository (committed or
+# new, but not ignored), and that every
 # command the scripts and Makefiles call comes from a package that
 # tests/provision/deps.sh installs or that minbase has (deps-lint.py): for
 # everything (the "check" profile), and for what make demo runs (the
@@ -74,8 +75,10 @@ result "sparse_clean" "$([ -z "$out" ]; echo $?)" "$out"
 out=$(grep -E 'warning:' "$KMOD/build.log")
 result "build_w1_no_warnings" "$([ -z "$out" ]; echo $?)" "$out"
 
-# fuzzer inputs are bytes, not text: tests/fuzz/corpus/README.md covers them
-out=$(git ls-files | grep -vE '(^|/)\.gitignore$|\.json$|^tests/fuzz/corpus/[^/]+/' |
+# fuzzer inputs are bytes, not text: tests/fuzz/corpus/README.md covers them;
+# new files count as soon as they exist, tracked or not (.gitignore'd
+# ones, the build among them, do not)
+out=$(git ls-files --cached --others --exclude-standard | sort -u | grep -vE '(^|/)\.gitignore$|\.json$|^tests/fuzz/corpus/[^/]+/' |
 	while read -r f; do
 		[ -f "$f" ] || continue
 		head -n 3 "$f" | grep -q 'SPDX-License-Identifier:' ||
@@ -83,9 +86,10 @@ out=$(git ls-files | grep -vE '(^|/)\.gitignore$|\.json$|^tests/fuzz/corpus/[^/]
 	done)
 result "spdx_line_in_every_file" "$([ -z "$out" ]; echo $?)" "$out"
 
-# every script and Makefile of the tests, the runners and CI
-out=$(python3 tests/runner/deps-lint.py $(git ls-files 'tests/*.sh' 'tests/*.mk' \
-	'tests/*/run' .ci/run Makefile tests/Makefile user/Makefile) 2>&1)
+# every script and Makefile of the tests, the runners and CI, new ones too
+out=$(python3 tests/runner/deps-lint.py $(git ls-files --cached --others \
+	--exclude-standard 'tests/*.sh' 'tests/*.mk' 'tests/*/run' .ci/run \
+	Makefile tests/Makefile user/Makefile | sort -u) 2>&1)
 result "commands_come_from_deps" $? "$out"
 
 # what make demo runs, against the demo profile alone

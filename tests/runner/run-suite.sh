@@ -13,7 +13,9 @@
 # print TAP. Each one's output is shown indented ("# "), then one line for
 # the program: "not ok" when it exited non-zero (4 is a skip, with the
 # first reason the program printed; a skip without one fails), timed out,
-# printed no case at all, or left a splat; a kernel log that no longer
+# printed no case at all, was not executable (a shell test without its
+# execute bit: run it through bash and it would pass where the newcomer's
+# `tests/shell/NAME.sh` cannot run), or left a splat; a kernel log that no longer
 # holds the program's marker was not scanned, which fails too. In the
 # guest a last line tells whether the whole run left the kernel log clean. Nothing is counted here: make check counts every
 # tier's output in one place (results.awk). Exits 1 when a line says
@@ -83,8 +85,17 @@ for t in "$@"; do
 	echo "# selftests: mmio_shm: $name"
 
 	out=$(mktemp)
-	timeout -k 5 "$TIMEOUT" "$t" >"$out" 2>&1
-	rc=$?
+	# a shell test added without its execute bit: said, not exit 126
+	noexec=""
+	[ -f "$t" ] && [ ! -x "$t" ] &&
+		noexec="not executable: chmod +x $t (git keeps the mode)"
+	if [ -n "$noexec" ]; then
+		echo "$noexec" >"$out"
+		rc=126
+	else
+		timeout -k 5 "$TIMEOUT" "$t" >"$out" 2>&1
+		rc=$?
+	fi
 	sed 's/^/# /' "$out"
 	# a program that ran no case passed nothing; a skip says why (the
 	# harness's SKIP() and tap.sh's skip both print a reason)
@@ -93,7 +104,9 @@ for t in "$@"; do
 	rm -f "$out"
 
 	why=""
-	if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+	if [ -n "$noexec" ]; then
+		why=$noexec
+	elif [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
 		why="timed out after ${TIMEOUT}s"
 	elif [ "$rc" -ne 0 ] && [ "$rc" -ne 4 ]; then
 		why="exited with $rc"

@@ -17,8 +17,9 @@
 # there (-k). setsid starts timeout in a session of its own: the group's
 # id is its pid from the first instant (no race with timeout's own
 # setpgid), and QEMU has no controlling terminal to touch. Whatever of the
-# group is left when timeout returns gets SIGKILL, so no QEMU of this run
-# outlives it; tests/shell/vm-timeout.sh proves that.
+# group is left when timeout returns gets SIGKILL, and this waits until
+# it has ended (up to 10 s), so no QEMU of this run outlives it;
+# tests/shell/vm-timeout.sh proves that.
 #
 # COMMAND reaches the guest as a script in BUILD_DIR, not on the kernel
 # command line, where virtme-ng puts --exec: the list of tests make
@@ -65,9 +66,29 @@ setsid timeout -s TERM -k 10 "$TIMEOUT" "$VNG" "${args[@]}" \
 vm=$!
 trap 'kill -TERM -- "-$vm" 2>/dev/null; sleep 2; kill -KILL -- "-$vm" 2>/dev/null; rm -f "$script"; exit 130' INT TERM
 
+# a process of the group $1 that has not ended (a zombie has)
+group_alive() {
+	local f st state pgrp
+
+	for f in /proc/[0-9]*/stat; do
+		{ read -r st <"$f"; } 2>/dev/null || continue
+		# after the command's name, in parentheses: state, ppid, pgrp
+		read -r state _ pgrp _ <<<"${st##*) }"
+		[ "$pgrp" != "$1" ] || [ "$state" = Z ] || return 0
+	done
+	return 1
+}
+
 wait "$vm"
 rc=$?
 kill -KILL -- "-$vm" 2>/dev/null
+# SIGKILL ends a process asynchronously: a loaded machine showed
+# virtme-run still there when this returned; wait for the group to end
+# (up to 10 s)
+for ((i = 0; i < 100; i++)); do
+	group_alive "$vm" || break
+	sleep 0.1
+done
 rm -f "$script"
 # 124: the guest got SIGTERM in time; 137: timeout itself went with the
 # SIGKILL it sent to its group (a guest command of its own may exit 137)
