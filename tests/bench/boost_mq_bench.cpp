@@ -37,6 +37,8 @@
 
 #include <boost/interprocess/ipc/message_queue.hpp>
 
+#include "bench_clock.h"
+
 namespace bip = boost::interprocess;
 
 #define BENCH_VERSION	"1.0"
@@ -59,30 +61,6 @@ struct ctl {
 	uint64_t t_end;		/* when it saw the end */
 	int err;		/* the child's error, negative errno */
 };
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-/* as mmio_shm_bench's pin_cpu(): CPU @cpu, or every CPU again (-1) */
-static void pin_cpu(int cpu)
-{
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
-	cpu_set_t set;
-	long i;
-
-	if (n < 2)
-		return;
-	CPU_ZERO(&set);
-	for (i = 0; i < n && i < CPU_SETSIZE; i++)
-		if (cpu < 0 || i == cpu)
-			CPU_SET(i, &set);
-	sched_setaffinity(0, sizeof(set), &set);
-}
 
 /* the median, min and max of @v as one CSV row, progress on stderr */
 static void emit(const struct bench *b, const char *variant, size_t size,

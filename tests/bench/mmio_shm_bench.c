@@ -72,6 +72,8 @@
 
 #include <libmmio_shm.h>
 
+#include "bench_clock.h"
+
 #define BENCH_VERSION	"2.1"
 #define MAX_REPS	32
 #define PAGE		4096u
@@ -111,14 +113,6 @@ struct ctl {
 	uint64_t t_end;		/* throughput: when it saw the end */
 	int err;		/* the child's first error, negative errno */
 };
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 /* a system call's result as 0 (or the value) or -errno, like the library */
 static long sysret(long ret)
@@ -240,35 +234,6 @@ static struct ctl *ctl_new(void)
 			     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 
 	return c == MAP_FAILED ? NULL : c;
-}
-
-/*
- * Puts the calling process on CPU @cpu (-1: on every CPU again), when there
- * is more than one. Transfers and ping-pongs pin their two sides, to one
- * CPU (1cpu) or to two (2cpu), because where the scheduler puts them
- * decides most of the figure. On one CPU a producer fills the ring (or a
- * pipe) before the consumer runs, and a wake-up is a context switch; on
- * two, every message moves between caches, and waking a side that sleeps
- * is an IPI to an idle CPU, which in a VM costs tens of microseconds
- * (62 us instead of 7-10 us natively here) and up to milliseconds for a
- * TCG guest on a busy host. Unpinned, each run measured whichever the
- * scheduler happened to pick (a ring's 64 B messages: 2.9 to 23 million
- * a second from one run to the next). The spinning ping-pongs run on two
- * CPUs only: on one, a spinning side spins through its peer's slice.
- */
-static void pin_cpu(int cpu)
-{
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
-	cpu_set_t set;
-	long i;
-
-	if (n < 2)
-		return;
-	CPU_ZERO(&set);
-	for (i = 0; i < n && i < CPU_SETSIZE; i++)
-		if (cpu < 0 || i == cpu)
-			CPU_SET(i, &set);
-	sched_setaffinity(0, sizeof(set), &set);
 }
 
 /* forks; the child dies with the parent, on CPU @cpu (-1: any) */
