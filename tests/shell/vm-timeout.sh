@@ -73,14 +73,8 @@ done
 wait "$vm"
 rc=$?
 took=$((SECONDS - start))
-# what vm.sh killed may take a moment to be gone on a loaded machine: a
-# process still there after 10 s is one it left
-for _ in $(seq 50); do
-	left=$(pgrep -af -- "$MARK")
-	left_rc=$?
-	[ "$left_rc" -eq 0 ] || break
-	sleep 0.2
-done
+left=$(pgrep -af -- "$MARK")
+left_rc=$?
 
 sed 's/^/# vm.sh: /' "$MARK/out" | grep -E 'guest-up|vm:|qemu' | head -n 5
 
