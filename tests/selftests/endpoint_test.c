@@ -246,6 +246,20 @@ TEST_F_TIMEOUT(dev, a_bind_undone_by_efault_rings_the_doorbell, 60)
 	}
 	atomic_store(&f.stop, 1);
 	pthread_join(thr, NULL);
+	/*
+	 * The deadline can fall between an EFAULT and its retry (a loaded
+	 * machine): the flipper has left the page writable, bind once more
+	 */
+	if (fd2 >= 0 && ret == EFAULT) {
+		fd2 = open_dev();
+		ASSERT_LE(0, fd2);
+		tries++;
+		ret = ioctl(fd2, MMIO_SHM_IOC_BIND, b) ? errno : 0;
+		if (!ret) {
+			undone += b->cookie - last - 1;
+			last = b->cookie;
+		}
+	}
 	ASSERT_LE(0, fd2);
 	ASSERT_EQ(0, ret) TH_LOG("BIND: %s", strerror(ret));
 	close(fd2);
