@@ -36,11 +36,8 @@
  *        fi_call -s MAX -k KO -p PARAMS -D DEVICES -L KLOG DEVICE OP [ARG...]
  *   OP: insmod KO [PARAMS]  finit_module() (DEVICE unused; in a sweep,
  *              -k KO with "PARAMS devices=DEVICES")
- *       rmmod NAME  delete_module(), never injected (DEVICE unused)
  *       open | mmap | read | write | info | resize BYTES | zero | notify | wait
  *       | bind (BIND, then PEER and the doorbell after the file's release)
- *       use [DEVICE...]  no injection: open, map, write, read back
- *              through both, on DEVICE and on each one after "use"
  *   A sweep loads the module between calls with "PARAMS devices=1", except
  *   for OP insmod.
  * One call prints one line: "fi_call: OP nth=N injected=yes|no result=0|-ERRNO
@@ -844,7 +841,7 @@ int main(int argc, char **argv)
 	unsigned int max = 0;
 	struct outcome o = { .injected = -1 };
 	char line[2 * MSG_MAX];
-	int opt, i, err;
+	int opt, err;
 
 	while ((opt = getopt(argc, argv, "n:s:k:p:D:L:")) != -1) {
 		switch (opt) {
@@ -925,21 +922,7 @@ int main(int argc, char **argv)
 	if (max)
 		return sweep(&fi, max);
 
-	if (!strcmp(fi.op, "rmmod")) {
-		if (fi.nth)
-			return usage();
-		o.ret = module_unload();
-		o.err = o.ret < 0 ? errno : 0;
-		conclude(&o);
-	} else if (!strcmp(fi.op, "use")) {
-		if (!use(&fi, &o, fi.dev))
-			for (i = 0; i < fi.nargs; i++)
-				if (use(&fi, &o, fi.args[i]))
-					break;
-		conclude(&o);
-	} else {
-		call(&fi, &o);
-	}
+	call(&fi, &o);
 	describe(&fi, &o, line, sizeof(line));
 	puts(line);
 	return o.status;
