@@ -10,7 +10,8 @@
 # module loaded already (make vm-run loads it), MMIO_SHM_KO if set.
 #
 # A program is a kselftest-harness binary or a TAP shell script; both
-# print TAP. Each one's output is shown indented ("# "), then one line for
+# print TAP. Each one's output is shown indented ("# "), with a last line
+# "# NAME took N s" (.ci/run lists the slowest), then one line for
 # the program: "not ok" when it exited non-zero (4 is a skip, with the
 # first reason the program printed; a skip without one fails), timed out,
 # printed no case at all, was not executable (a shell test without its
@@ -93,8 +94,10 @@ for t in "$@"; do
 		echo "$noexec" >"$out"
 		rc=126
 	else
+		t0=$(date +%s)
 		timeout -k 5 "$TIMEOUT" "$t" >"$out" 2>&1
 		rc=$?
+		echo "$name took $(($(date +%s) - t0)) s" >>"$out"
 	fi
 	sed 's/^/# /' "$out"
 	# a program that ran no case passed nothing; a skip says why (the
