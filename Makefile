@@ -81,12 +81,12 @@ vm-shell: vm-prepare
 
 # says what it does: the boot (40-80 s under TCG), the command, its status
 vm-run: vm-prepare
-	@test -n "$(CMD)" || { echo "usage: make vm-run CMD='command'"; exit 2; }
+	@test -n "$$CMD" || { echo "usage: make vm-run CMD='command'"; exit 2; }
 	@eval "$$(tests/provision/kernels.sh $(KERNEL) $(BUILD))" && \
 		echo "vm-run: booting Linux $(KERNEL) in QEMU (TCG: about a minute; $$VMLINUZ)" && \
 		rc=0 && tests/runner/vm.sh "$$VMLINUZ" 600 $(BUILD) \
 		"insmod $(BUILD)/kmod/$(KERNEL)/mmio_shm.ko && \
-		echo 'vm-run: module loaded, running the command' && $(CMD)" || rc=$$? && \
+		echo 'vm-run: module loaded, running the command' && $$CMD" || rc=$$? && \
 		echo "vm-run: exit status $$rc" && \
 		exit $$rc
 
