@@ -55,6 +55,11 @@ if [ "$KERNEL" = debug ]; then
 	# markers run-suite.sh scans from
 	export VM_APPEND="log_buf_len=16M"
 fi
+# the tier, for the guest tests that say where they run ("# Tiers:" in
+# tests/shell/, tests/Makefile)
+TIER=check
+[ "$HOST_TIERS" = 1 ] || TIER=matrix
+[ "$KERNEL" != debug ] || TIER=debug
 LOGS=$BUILD/logs
 cd "$TOP" || exit 1
 
@@ -136,7 +141,7 @@ t0=$SECONDS
 tests/runner/vm.sh "$VMLINUZ" "$VM_TIMEOUT" "$BUILD" \
 	"t0=\$(date +%s); env MMIO_SHM_BUILD=$BUILD TEST_TIMEOUT=$TEST_TIMEOUT \
 $TOP/tests/runner/run-suite.sh $KMOD/mmio_shm.ko \
-$(make -s -C tests BUILD="$BUILD" list-guest $DEBUG_LIST | tr '\n' ' '); \
+$(make -s -C tests BUILD="$BUILD" TIER="$TIER" list-guest $DEBUG_LIST | tr '\n' ' '); \
 rc=\$?; echo \"# the suite took \$((\$(date +%s) - t0)) s in the guest\"; exit \$rc" |
 	tee "$LOGS/vm-$KERNEL.log"
 rc=${PIPESTATUS[0]}

@@ -18,7 +18,9 @@
 # Each NAME's line has its time and where it went: the sum of the
 # "== time: build N s, boot N s, tests N s" lines check.sh printed in
 # LOG (one per kernel for check-matrix); "other" is what none of them
-# counts (make, the matrix's own steps).
+# counts (make, the matrix's own steps). A second line names the five
+# slowest programs (run-suite.sh's "# NAME took N s"; for the matrix, the
+# sum over its kernels).
 
 tally_passed=0
 tally_failed=0
@@ -56,6 +58,9 @@ tally_add() {
 		awk '{ b += $1; o += $2; x += $3 } END { print b + 0, o + 0, x + 0 }')
 	tally_report+=("$(printf '%-8s %d passed, %d failed, %d skipped (%d s: build %d s, boot %d s, tests %d s, other %d s)' \
 		"$name" "$p" "$f" "$s" "$t" "$b" "$o" "$x" $((t - b - o - x > 0 ? t - b - o - x : 0)))")
+	tally_report+=("$(printf '%-8s slowest: ' '')$(sed -n 's/^# \([^ #]*\) took \([0-9]*\) s$/\1 \2/p' "$log" |
+		awk '{ t[$1] += $2 } END { for (n in t) print t[n], n }' | sort -rn | head -n 5 |
+		awk '{ printf "%s%s %d s", (NR > 1 ? ", " : ""), $2, $1 }')")
 }
 
 tally_finish() {

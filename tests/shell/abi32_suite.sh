@@ -1,6 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Where: guest
+# Tiers: check matrix (the i386 programs reach the native handlers through
+# compat_ptr_ioctl, which the debug tier runs with the native programs: 44 s
+# of that tier, for no path of its own)
 #
 # Description: every ioctl from a 32-bit caller. tests/Makefile builds the
 # selftests that own the commands (ioctl_test: every command and its

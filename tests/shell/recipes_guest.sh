@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Where: guest
+# Tiers: check (the recipe's steps are the same on every kernel)
 #
 # Description: tests/README.md's kselftest recipe works as written: it
 # runs as the README's `make vm-run CMD=...` lines run it (this guest is
