@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Where: guest
-# Tiers: check matrix (the examples make the calls the selftests make
-# under the debug kernel; there they took 64 s on a busy machine)
+# Tiers: check (the examples make the calls the selftests make on every
+# kernel; under the debug kernel they took 64 s on a busy machine)
 #
 # Description: the example programs and the mmio-shm tool against the real
 # device, as a user would run them: their output is deterministic and
