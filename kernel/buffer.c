@@ -323,8 +323,8 @@ void mmio_shm_buf_release(struct mmio_shm_buf *buf)
  *
  * Return: true when a page of [@first, @last) may be pinned.
  */
-static bool mmio_shm_buffer_pinned(struct mmio_shm_buf *buf, pgoff_t first,
-				   pgoff_t last)
+bool mmio_shm_buffer_pinned(struct mmio_shm_buf *buf, pgoff_t first,
+			    pgoff_t last)
 {
 	struct address_space *mapping = buf->file->f_mapping;
 	struct page *page;
