@@ -12,7 +12,9 @@
  *               owner finds the bytes through its mapping, through a fresh
  *               mapping in a third process and through pread(2); then the
  *               owner pwrite(2)s the other half and the peer RDMA READs it
- *               back, byte for byte
+ *               back, byte for byte; on the device, the owner ZEROes the
+ *               first half and the peer READs zeroes: the region still
+ *               holds the buffer's pages
  *   guard       (the device only) with the region registered and the
  *               buffer unmapped, a shrinking RESIZE fails with EBUSY and
  *               changes nothing; once the region is deregistered it
@@ -324,6 +326,17 @@ static int peer(const char *ibdev, int sock, size_t half)
 	d = first_diff(buf, half, half, 2);
 	check(d == half, "peer: the READ returned what pwrite put (first difference at %zu of %zu)",
 	      d, half);
+	xfer(sock, &go, 1, true);		/* read */
+	xfer(sock, &go, 1, false);		/* 'z': the owner ZEROed */
+	if (go == 'z') {
+		ret = rdma_op(&ep, IBV_WR_RDMA_READ, buf, half, owner.addr,
+			      owner.rkey);
+		d = 0;
+		while (!ret && d < half && !buf[d])
+			d++;
+		check(!ret && d == half, "peer: a READ after MMIO_SHM_IOC_ZERO returns zeroes (first non-zero at %zu of %zu): the region kept the buffer's pages",
+		      d, half);
+	}
 	xfer(sock, &go, 1, true);		/* done */
 	ep_close(&ep);
 	free(buf);
@@ -349,7 +362,7 @@ static void check_fresh_mapping(int fd, size_t half)
 	      "owner: a fresh mapping in a third process shows the WRITE");
 }
 
-static int write_read(int fd, size_t len, const char *ibdev,
+static int write_read(int fd, size_t len, bool zero, const char *ibdev,
 		      const char *peer_ibdev)
 {
 	size_t half = len / 2, d;
@@ -407,6 +420,18 @@ static int write_read(int fd, size_t len, const char *ibdev,
 	free(back);
 	xfer(sv[0], &go, 1, true);
 	xfer(sv[0], &go, 1, false);		/* the peer read it */
+	go = 'n';
+	if (zero) {
+		struct mmio_shm_zero_args z = {
+			.size = sizeof(z), .offset = 0, .length = half,
+		};
+
+		check(!ioctl(fd, MMIO_SHM_IOC_ZERO, &z),
+		      "owner: MMIO_SHM_IOC_ZERO of the first half, registered");
+		go = 'z';
+	}
+	xfer(sv[0], &go, 1, true);
+	xfer(sv[0], &go, 1, false);		/* done */
 
 	waitpid(pid, &status, 0);
 	check(WIFEXITED(status) && !WEXITSTATUS(status),
@@ -503,7 +528,8 @@ int main(int argc, char **argv)
 	printf("rdma_mr: %s, %zu KiB\n", memfd ? "a memfd" : path, len >> 10);
 
 	if (!strcmp(argv[optind + 2], "write-read"))
-		return write_read(fd, len, argv[optind], argv[optind + 1]);
+		return write_read(fd, len, !memfd, argv[optind],
+				  argv[optind + 1]);
 	if (!strcmp(argv[optind + 2], "guard") && !memfd)
 		return guard(fd, len, argv[optind]);
 usage:
