@@ -51,9 +51,10 @@ xz-utils
 # (clang and libclang-rt-14-dev: the ring's libFuzzer target; gcc-multilib:
 # -m32 -static builds of the ioctl tests, tests/shell/abi32_suite.sh;
 # libboost-dev: make bench's peer, Boost.Interprocess's message_queue,
-# header only, tests/bench/boost_mq_bench.cpp; iproute2, libibverbs-dev and
-# ibverbs-providers: soft-RoCE in the guest, tests/shell/rdma.sh, whose
-# program links libibverbs and whose rxe devices need ip and rdma)
+# header only, tests/bench/boost_mq_bench.cpp; iproute2, libibverbs-dev,
+# librdmacm-dev and ibverbs-providers: soft-RoCE in the guest,
+# tests/shell/rdma.sh, whose programs link libibverbs and librdmacm
+# (user/examples/rdma-share) and whose rxe devices need ip and rdma)
 CHECK_PACKAGES="
 $DEMO_PACKAGES
 libboost-dev
@@ -81,6 +82,7 @@ libelf-dev
 gnuplot-nox
 iproute2
 libibverbs-dev
+librdmacm-dev
 ibverbs-providers
 "
 case $PROFILE in

@@ -9,7 +9,9 @@
 # and pread(2); a memfd does the same (the control); while the region is
 # registered a shrinking RESIZE fails with EBUSY, and succeeds once it is
 # deregistered (pin_test.c: the same guard under io_uring's and AF_XDP's
-# pins). The program is BUILD/rdma/rdma_mr (tests/rdma/rdma_mr.c).
+# pins). The program is BUILD/rdma/rdma_mr (tests/rdma/rdma_mr.c). Last,
+# the README's example, user/examples/rdma-share, serves the buffer over
+# rdma_cm to clients that write and read it.
 #
 # Two rxe devices of one host talk through the veth pair only with policy
 # routing: by default the kernel routes between two local addresses over
@@ -27,7 +29,8 @@ DEV=${MMIO_SHM_DEV:-/dev/mmio_shm}
 PROG=$BUILD/rdma/rdma_mr
 CASES="peer_writes_and_reads_the_buffer_one_sided
 peer_writes_and_reads_a_memfd_one_sided
-resize_is_busy_while_the_region_is_registered"
+resize_is_busy_while_the_region_is_registered
+rdma_share_example_serves_the_buffer_over_rdma_cm"
 A=10.225.0.1	# veth0, rxe0
 B=10.225.0.2	# veth1, rxe1
 T=""		# scratch: cmd.log, the sysctls' old values
@@ -164,12 +167,35 @@ resize_is_busy_while_the_region_is_registered() {
 	expect_contains "(want EBUSY)" "$out"
 }
 
+# the README's example: a server on rxe0's address, clients from rxe1's
+rdma_share_example_serves_the_buffer_over_rdma_cm() {
+	local ex=$BUILD/user/examples/rdma-share pid i
+
+	[ -x "$ex" ] || { fail "no $ex: user/Makefile builds it where pkg-config finds librdmacm"; return; }
+	"$ex" -d "$DEV" serve $A >"$T/serve.out" 2>&1 &
+	pid=$!
+	for i in $(seq 100); do
+		grep -q serving "$T/serve.out" && break
+		sleep 0.1
+	done
+	run2 "$ex" connect -s $B $A write 4096 'hello from afar'
+	expect_eq $'rdma-share: wrote 15 bytes at 4096\n' "$out" "the client's write"
+	expect_eq 'hello from afar' \
+		"$(dd if="$DEV" bs=1 skip=4096 count=15 status=none)" "pread of the device"
+	printf 'from pwrite' | dd of="$DEV" bs=1 seek=8192 conv=notrunc status=none
+	run2 "$ex" connect -s $B $A read 8192 11
+	expect_eq 'from pwrite' "$out" "the client's read"
+	kill "$pid"
+	wait "$pid"
+	log "the server said: $(cat "$T/serve.out")"
+}
+
 T=$(mktemp -d "${TMPDIR:-/tmp}/rdma.XXXXXX")
 t0=$(date +%s%N)
 bring_up
 echo "# fabric: ${WHY:-${BROKEN:-rxe0 on veth0 ($A), rxe1 on veth1 ($B)}}," \
 	"$((($(date +%s%N) - t0) / 1000000)) ms"
-plan 3
+plan 4
 for c in $CASES; do
 	run_case "$c"
 done
