@@ -206,7 +206,7 @@ case "$KERNEL" in
 		moddir=${vmlinuz%/boot/*}/lib/modules/${vmlinuz##*/vmlinuz-}
 	fi
 	"$(dirname "$0")/guest-modules.sh" "$moddir" "$BUILD/guest-modules" \
-		veth ib_uverbs rdma_rxe crc32_generic >&2 ||
+		veth ib_uverbs rdma_ucm rdma_rxe crc32_generic >&2 ||
 		die "cannot copy $KERNEL's modules into $BUILD/guest-modules"
 	;;
 esac

@@ -74,7 +74,7 @@ bring_up() {
 	local why kv names=""
 
 	[ "$(id -u)" = 0 ] || { WHY="not root"; return; }
-	if ! why=$(load_modules veth ib_uverbs rdma_rxe 2>&1); then
+	if ! why=$(load_modules veth ib_uverbs rdma_ucm rdma_rxe 2>&1); then
 		WHY="no soft-RoCE in this kernel: ${why##*: }"
 		return
 	fi

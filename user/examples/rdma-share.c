@@ -107,7 +107,9 @@ serve(struct example *ex, const char *addr, const char *port)
 	struct ibv_pd *pd = NULL;
 	struct ibv_mr *mr;
 
-	if (!ec || rdma_create_id(ec, &listener, NULL, RDMA_PS_TCP))
+	if (!ec)
+		die("rdma_create_event_channel (is rdma_ucm loaded?)", errno);
+	if (rdma_create_id(ec, &listener, NULL, RDMA_PS_TCP))
 		die("rdma_create_id", errno);
 	if (rdma_bind_addr(listener, ai->ai_addr))
 		die(addr, errno);
@@ -208,7 +210,9 @@ static int connect_to(const char *src, const char *addr, const char *port,
 		die("length", EINVAL);
 	if (src)
 		from = lookup(src, NULL);
-	if (!ec || rdma_create_id(ec, &id, NULL, RDMA_PS_TCP))
+	if (!ec)
+		die("rdma_create_event_channel (is rdma_ucm loaded?)", errno);
+	if (rdma_create_id(ec, &id, NULL, RDMA_PS_TCP))
 		die("rdma_create_id", errno);
 	if (rdma_resolve_addr(id, from ? from->ai_addr : NULL, dst->ai_addr,
 			      TIMEOUT_MS))
