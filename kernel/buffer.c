@@ -305,10 +305,48 @@ void mmio_shm_buf_release(struct mmio_shm_buf *buf)
 	mmio_shm_uncharge(buf->size);
 }
 
+/**
+ * mmio_shm_buffer_pinned() - whether a page of a range may be pinned for DMA
+ * @buf:   the buffer
+ * @first: index of the range's first page
+ * @last:  index of the page past its end
+ *
+ * A page pinned with pin_user_pages() (an RDMA memory region, io_uring's
+ * fixed buffers, vfio) stays with whoever pinned it after every mapping of
+ * it is gone: a NIC or the kernel go on reading and writing it. Dropping
+ * it from the buffer leaves them on memory that nobody shares any longer,
+ * and cuts the data off silently. Holes (MADV_REMOVE) hold no page.
+ *
+ * Pinning needs a mapping: once nothing maps the range and .mmap cannot
+ * reach it (the caller holds &mmio_shm_dev.lock), a false answer stays
+ * false. A true one may be stale as soon as it is given.
+ *
+ * Return: true when a page of [@first, @last) may be pinned.
+ */
+bool mmio_shm_buffer_pinned(struct mmio_shm_buf *buf, pgoff_t first,
+			    pgoff_t last)
+{
+	struct address_space *mapping = buf->file->f_mapping;
+	struct page *page;
+	bool pinned = false;
+	pgoff_t index;
+
+	for (index = first; index < last && !pinned; index++) {
+		page = find_get_page(mapping, index);
+		if (!page)
+			continue;
+		pinned = mmio_shm_page_maybe_dma_pinned(page);
+		put_page(page);
+		cond_resched();
+	}
+	return pinned;
+}
+
 /*
  * Make @size the size that .mmap checks against, unless something maps
- * the buffer. Takes the device lock only for this moment, so an mmap()
- * never waits for pages being brought in.
+ * the buffer or, for a shrink, a page it drops may be pinned for DMA.
+ * Takes the device lock only for this moment, so an mmap() never waits
+ * for pages being brought in.
  */
 static int mmio_shm_buf_publish(struct mmio_shm_dev *dev, size_t size)
 {
@@ -321,6 +359,11 @@ static int mmio_shm_buf_publish(struct mmio_shm_dev *dev, size_t size)
 		return ret;
 	/* a mapped buffer cannot change under its mappings */
 	if (atomic_read(&dev->nr_maps))
+		ret = -EBUSY;
+	/* nor drop pages that DMA may still reach: checked with no mapping left */
+	else if (size < dev->buf.size &&
+		 mmio_shm_buffer_pinned(&dev->buf, size >> PAGE_SHIFT,
+					dev->buf.size >> PAGE_SHIFT))
 		ret = -EBUSY;
 	else
 		WRITE_ONCE(dev->buf.size, size);
@@ -338,7 +381,8 @@ static int mmio_shm_buf_publish(struct mmio_shm_dev *dev, size_t size)
  * killed part-way leaves the buffer as it was.
  *
  * Return: 0, or a negative errno with the buffer unchanged: -ENOMEM past
- * the cap, -EBUSY while mapped, -EINTR when killed.
+ * the cap, -EBUSY while mapped or, for a shrink, while a page it would drop
+ * may be pinned for DMA, -EINTR when killed.
  */
 int mmio_shm_buf_resize(struct mmio_shm_dev *dev, u64 new_size)
 {

@@ -111,6 +111,23 @@ static inline int mmio_shm_vfs_mmap(struct file *file,
 }
 
 /*
+ * Whether @page may be pinned for DMA by pin_user_pages() (FOLL_PIN: an
+ * RDMA memory region, io_uring's fixed buffers, vfio): exact for a large
+ * folio, which counts its pins apart; a small page with 1024 or more
+ * ordinary references counts as pinned too. 5.10 has only
+ * page_maybe_dma_pinned(), 6.1 both, 6.12 and 7.2 only
+ * folio_maybe_dma_pinned().
+ */
+static inline bool mmio_shm_page_maybe_dma_pinned(struct page *page)
+{
+#if KERNEL_VERSION(6, 1, 0) > LINUX_VERSION_CODE
+	return page_maybe_dma_pinned(page);
+#else
+	return folio_maybe_dma_pinned(page_folio(page));
+#endif
+}
+
+/*
  * On a kernel with CONFIG_DEBUG_VM, mmap_assert_write_locked() calls
  * dump_mm(), which 6.3 exported: before it, a module that asserts the
  * mmap lock that way does not load there. Lockdep asserts it as well.

@@ -267,6 +267,16 @@ static int mmio_shm_dev_setup(struct mmio_shm_dev *dev, unsigned int index,
 
 static void mmio_shm_dev_teardown(struct mmio_shm_dev *dev)
 {
+	/*
+	 * A pin holds pages, not the module: with no file and no mapping
+	 * left nothing can refuse the unload, and nothing tells the module
+	 * when the pin goes. The pages stay with the pinner, apart from any
+	 * buffer; say so, once per device (mmio_shm(4): "Pages pinned for
+	 * DMA").
+	 */
+	if (mmio_shm_buffer_pinned(&dev->buf, 0, dev->buf.size >> PAGE_SHIFT))
+		pr_warn("%s: unloaded while pages of the buffer are pinned for DMA: they stay with the pinner, no longer shared\n",
+			dev->name);
 	mmio_shm_buf_release(&dev->buf);
 	mutex_destroy(&dev->lock);
 }

@@ -145,6 +145,8 @@ size_t mmio_shm_ram_limit(void);
 int mmio_shm_buf_init(struct mmio_shm_buf *buf, const char *name, size_t size);
 void mmio_shm_buf_release(struct mmio_shm_buf *buf);
 int mmio_shm_buf_resize(struct mmio_shm_dev *dev, u64 new_size);
+bool mmio_shm_buffer_pinned(struct mmio_shm_buf *buf, pgoff_t first,
+			    pgoff_t last);
 int mmio_shm_buf_zero(struct mmio_shm_dev *dev, u64 offset, u64 length);
 
 /* mmap.c */

@@ -51,7 +51,10 @@ xz-utils
 # (clang and libclang-rt-14-dev: the ring's libFuzzer target; gcc-multilib:
 # -m32 -static builds of the ioctl tests, tests/shell/abi32_suite.sh;
 # libboost-dev: make bench's peer, Boost.Interprocess's message_queue,
-# header only, tests/bench/boost_mq_bench.cpp)
+# header only, tests/bench/boost_mq_bench.cpp; iproute2, libibverbs-dev,
+# librdmacm-dev and ibverbs-providers: soft-RoCE in the guest,
+# tests/shell/rdma.sh, whose programs link libibverbs and librdmacm
+# (user/examples/rdma-share) and whose rxe devices need ip and rdma)
 CHECK_PACKAGES="
 $DEMO_PACKAGES
 libboost-dev
@@ -77,6 +80,10 @@ bison
 bc
 libelf-dev
 gnuplot-nox
+iproute2
+libibverbs-dev
+librdmacm-dev
+ibverbs-providers
 "
 case $PROFILE in
 demo) PACKAGES=$DEMO_PACKAGES ;;

@@ -195,6 +195,22 @@ if [ ! -d "$kdir" ] || [ ! -f "$vmlinuz" ]; then
 	echo "kernels: no usable $KERNEL kernel (headers: '$kdir', image: '$vmlinuz')" >&2
 	exit 1
 fi
+# the modules tests/shell/rdma.sh loads (soft-RoCE on a veth pair), where
+# the guest of a kernel other than the system's own finds them:
+# BUILD_DIR/guest-modules (tests/provision/guest-modules.sh)
+case "$KERNEL" in
+5.10|6.12|7.2|sid)
+	if [ -d "$(dirname "$vmlinuz")/kernel" ]; then
+		moddir=$(dirname "$vmlinuz")
+	else
+		moddir=${vmlinuz%/boot/*}/lib/modules/${vmlinuz##*/vmlinuz-}
+	fi
+	"$(dirname "$0")/guest-modules.sh" "$moddir" "$BUILD/guest-modules" \
+		veth ib_uverbs rdma_ucm rdma_rxe crc32_generic >&2 ||
+		die "cannot copy $KERNEL's modules into $BUILD/guest-modules"
+	;;
+esac
+
 echo "KDIR=$kdir"
 echo "VMLINUZ=$vmlinuz"
 echo "KMAKE='$kmake'"

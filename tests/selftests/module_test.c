@@ -4,16 +4,20 @@
  * nodes it promises; a bad value fails the load with the right errno and
  * one line in the kernel log, and leaves nothing behind; the module cannot
  * be unloaded while a file is open or a mapping lives (even after its fd
- * was closed); reloading gives a fresh zeroed buffer; 100 load/unload
- * cycles leak no memory.
+ * was closed); with pages pinned for DMA but no file or mapping left, it
+ * unloads and says so in the kernel log, and the pinner lets go of the
+ * pages later unharmed; reloading gives a fresh zeroed buffer; 100
+ * load/unload cycles leak no memory.
  *
  * Needs MMIO_SHM_KO, the path of the module (set by the suite runner).
  * Every test starts and ends with the module loaded with defaults.
  */
 #define _GNU_SOURCE
+#include <linux/if_xdp.h>
 #include <sys/klog.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/socket.h>
 
 #include "helpers.h"
 #include "kselftest_harness.h"
@@ -94,6 +98,41 @@ TEST_F(mod, unload_refused_while_only_a_mapping_lives)
 	close(fd);
 	munmap(p, self->ps);
 	EXPECT_EQ(0, module_unload());
+}
+
+/*
+ * A pin holds pages, not the module: nothing is left to refuse the unload
+ * once the owner closed and unmapped, so it goes, with a warning, and the
+ * pinner keeps pages that no buffer holds any longer (mmio_shm(4), "Pages
+ * pinned for DMA"). The pinner is an AF_XDP socket's UMEM, which every
+ * kernel of the matrix takes from the device's mapping (pin_test.c).
+ */
+TEST_F(mod, unload_while_pages_are_pinned_goes_with_a_warning)
+{
+	int xsk = socket(AF_XDP, SOCK_RAW, 0);
+	int fd = open("/dev/" MODNAME, O_RDWR);
+	struct xdp_umem_reg reg = { .chunk_size = 4096 };
+	char line[512];
+	void *p;
+
+	if (xsk < 0)
+		SKIP(return, "no AF_XDP socket: %s", strerror(errno));
+	ASSERT_LE(0, fd);
+	reg.len = 4 * self->ps;
+	p = mmap(NULL, reg.len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	reg.addr = (uintptr_t)p;
+	ASSERT_EQ(0, setsockopt(xsk, SOL_XDP, XDP_UMEM_REG, &reg, sizeof(reg)));
+	munmap(p, reg.len);
+	close(fd);
+
+	EXPECT_EQ(0, module_unload());
+	last_log_line(line, sizeof(line));
+	EXPECT_NE(NULL, strstr(line, "pinned for DMA")) {
+		TH_LOG("the module's last line: %s", line);
+	}
+	/* the pages are the pinner's alone now; it lets go of them */
+	EXPECT_EQ(0, close(xsk));
 }
 
 TEST_F(mod, unload_refused_while_a_forked_child_holds_the_mapping)
