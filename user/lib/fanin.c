@@ -219,16 +219,6 @@ MMIO_SHM_API int mmio_shm_fanin_bind(struct mmio_shm_fanin *fan,
 	return 0;
 }
 
-MMIO_SHM_API int mmio_shm_fanin_drop(struct mmio_shm_fanin *fan,
-				     unsigned int slot)
-{
-	if (!fan || slot >= fan->slots)
-		return -EINVAL;
-	if (!fan->slot[slot].owner)
-		return -ENOENT;
-	fan->slot[slot].gone = true;
-	return 0;
-}
 
 /*
  * Slot @i's owner word is @owner, not 0: take the producer on. On the
@@ -276,6 +266,19 @@ static bool fanin_claims(struct mmio_shm_fanin *fan)
 		}
 	}
 	return any;
+}
+
+MMIO_SHM_API int mmio_shm_fanin_drop(struct mmio_shm_fanin *fan,
+				     unsigned int slot)
+{
+	if (!fan || slot >= fan->slots)
+		return -EINVAL;
+	/* a producer that joined since the last look counts */
+	fanin_claims(fan);
+	if (!fan->slot[slot].owner)
+		return -ENOENT;
+	fan->slot[slot].gone = true;
+	return 0;
 }
 
 /*
