@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The library's fan-in on the device: producers that join bound
+ * Description: the library's fan-in on the device: producers that join bound
  * (mmio_shm_fanin_join() with a device handle of their own) are found by
  * the consumer through their binding; a producer's death, even while the
  * consumer sleeps, is -EPIPE for its slot alone, after every record it
