@@ -804,8 +804,10 @@ MMIO_SHM_API int mmio_shm_fanin_bind(struct mmio_shm_fanin *fan,
  * @lenp:       receives the payload's length
  * @slotp:      receives the slot the record (or the error) came from
  *
- * Takes records from the slots in turn, so a busy producer cannot starve
- * the others. Sleeps, once for every slot, only when all are empty.
+ * Takes up to 64 records in a row from one slot, then turns to the next,
+ * so a busy producer cannot starve the others (and a consumer freeing room
+ * in several full slots wakes each producer once per 64 records, not once
+ * per record). Sleeps, once for every slot, only when all are empty.
  *
  * Return: 0; -EPIPE when the producer of *@slotp is gone and every record
  * it committed was received (once; the slot is then free again);
