@@ -18,7 +18,8 @@
  *
  * Many to one: 1, 2 and 4 sender processes on CPU 1, the receiver on CPU
  * 0, 64-byte messages, one queue, as fanin_bench measures the library's
- * fan-in: benchmark "fanin", variant "boost-mq/fanin-Np", msgs/s.
+ * fan-in: benchmark "fanin", variant "boost-mq/fanin-Np", msgs/s, and the
+ * CPU time of all the processes per message (cpu-ns/msg), as fanin_bench.
  */
 #include <algorithm>
 #include <atomic>
@@ -35,6 +36,7 @@
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -182,9 +184,18 @@ static int xfer_once(const struct bench *b, int cpus, size_t size,
  * empty message, one receiver (this process, on CPU 0); msgs/s from the
  * start until the receiver has every sender's empty message.
  */
-static int fanin_once(const struct bench *b, int np, struct ctl *c,
-		      double *ratep)
+static uint64_t cpu_ns(const struct rusage *ru)
 {
+	return ((uint64_t)ru->ru_utime.tv_sec + (uint64_t)ru->ru_stime.tv_sec) *
+	       1000000000u + ((uint64_t)ru->ru_utime.tv_usec +
+			      (uint64_t)ru->ru_stime.tv_usec) * 1000u;
+}
+
+static int fanin_once(const struct bench *b, int np, struct ctl *c,
+		      double *ratep, double *cpup)
+{
+	struct rusage ru0, ru1, ruc;
+	uint64_t cpu;
 	const size_t size = 64;
 	size_t slots = std::max<size_t>(2, b->ring_data / size);
 	std::vector<pid_t> pid(np);
@@ -233,6 +244,7 @@ static int fanin_once(const struct bench *b, int np, struct ctl *c,
 		}
 		while (!ret && c->ready.load() < np)
 			sched_yield();
+		getrusage(RUSAGE_SELF, &ru0);
 		t0 = now_ns();
 		__atomic_store_n(&c->bytes, 1, __ATOMIC_RELEASE);
 		while (!ret && ends < np) {
@@ -244,10 +256,17 @@ static int fanin_once(const struct bench *b, int np, struct ctl *c,
 		}
 		if (!ret)
 			*ratep = (double)msgs * 1e9 / (double)(now_ns() - t0);
-		for (i = 0; i < np; i++)
-			if (waitpid(pid[i], &status, 0) < 0 ||
+		getrusage(RUSAGE_SELF, &ru1);
+		cpu = cpu_ns(&ru1) - cpu_ns(&ru0);
+		for (i = 0; i < np; i++) {
+			if (wait4(pid[i], &status, 0, &ruc) < 0 ||
 			    !WIFEXITED(status) || WEXITSTATUS(status))
 				ret = ret ? ret : -ECHILD;
+			else
+				cpu += cpu_ns(&ruc);
+		}
+		if (!ret)
+			*cpup = msgs ? (double)cpu / (double)msgs : 0;
 	} catch (const std::exception &e) {
 		fprintf(stderr, "boost_mq_bench: fanin: %s\n", e.what());
 		ret = -EIO;
@@ -361,17 +380,18 @@ int main(int argc, char **argv)
 			}
 		}
 		for (int np : { 1, 2, 4 }) {
-			std::vector<double> msgs(b.reps);
+			std::vector<double> msgs(b.reps), cpu(b.reps);
 
 			snprintf(variant, sizeof(variant), "boost-mq/fanin-%dp", np);
 			for (r = 0, ret = 0; r < b.reps && !ret; r++)
-				ret = fanin_once(&b, np, c, &msgs[r]);
+				ret = fanin_once(&b, np, c, &msgs[r], &cpu[r]);
 			if (ret) {
 				fprintf(stderr, "bench[%s]: %s: %s\n", b.where,
 					variant, strerror(-ret));
 				continue;
 			}
 			emit_as(&b, "fanin", variant, 64, "msgs/s", msgs);
+			emit_as(&b, "fanin", variant, 64, "cpu-ns/msg", cpu);
 		}
 	}
 	munmap(c, 4096);

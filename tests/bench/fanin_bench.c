@@ -18,7 +18,10 @@
  *
  * The consumer runs on CPU 0 and the producers on CPU 1; each producer
  * sends for --run-ms, then an empty message; the figure runs from the
- * start until the consumer has every producer's empty message. The peer,
+ * start until the consumer has every producer's empty message. A second
+ * figure, cpu-ns/msg, is the CPU time all the processes spent (user and
+ * system, getrusage()) per message: what a loaded machine, which lends
+ * the processes a fraction of its CPUs, changes least. The peer,
  * Boost.Interprocess's message_queue with as many senders, is
  * boost_mq_bench.cpp's (variant boost-mq/fanin-Np). The region is a memfd
  * (--target memfd) or the device (--target device=PATH), 4 MiB either way.
@@ -37,6 +40,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -169,10 +173,23 @@ static void produce(bool library, void *mem, struct mmio_shm *shm,
 	_exit(ret ? 1 : 0);
 }
 
-/* one run with @np producers: msgs/s in *@ratep */
-static int fanin_once(bool library, int np, void *mem, struct mmio_shm *shm,
-		      struct ctl *ctl, uint64_t run_ns, double *ratep)
+static uint64_t tv_ns(const struct timeval *tv)
 {
+	return (uint64_t)tv->tv_sec * 1000000000u + (uint64_t)tv->tv_usec * 1000u;
+}
+
+static uint64_t cpu_ns(const struct rusage *ru)
+{
+	return tv_ns(&ru->ru_utime) + tv_ns(&ru->ru_stime);
+}
+
+/* one run with @np producers: msgs/s in *@ratep, CPU ns per msg in *@cpup */
+static int fanin_once(bool library, int np, void *mem, struct mmio_shm *shm,
+		      struct ctl *ctl, uint64_t run_ns, double *ratep,
+		      double *cpup)
+{
+	struct rusage ru0, ru1, ruc;
+	uint64_t cpu = 0;
 	struct mmio_shm_fanin *fan = NULL;
 	unsigned char buf[MSG];
 	uint64_t t0, head = 0, msgs = 0;
@@ -204,6 +221,7 @@ static int fanin_once(bool library, int np, void *mem, struct mmio_shm *shm,
 	}
 	while (atomic_load(&ctl->ready) < np)
 		sched_yield();
+	getrusage(RUSAGE_SELF, &ru0);
 	t0 = now_ns();
 	atomic_store(&ctl->go, 1);
 	while (ends < np && !ret) {
@@ -223,14 +241,20 @@ static int fanin_once(bool library, int np, void *mem, struct mmio_shm *shm,
 	}
 	if (!ret)
 		*ratep = (double)msgs * 1e9 / (double)(now_ns() - t0);
+	getrusage(RUSAGE_SELF, &ru1);
+	cpu = cpu_ns(&ru1) - cpu_ns(&ru0);
 out:
 	for (i = 0; i < np; i++) {
 		if (ret)
 			kill(pid[i], SIGKILL);
-		if (waitpid(pid[i], &st, 0) == pid[i] && !ret &&
-		    (!WIFEXITED(st) || WEXITSTATUS(st)))
-			ret = ctl->err ? ctl->err : -ECHILD;
+		if (wait4(pid[i], &st, 0, &ruc) == pid[i]) {
+			cpu += cpu_ns(&ruc);
+			if (!ret && (!WIFEXITED(st) || WEXITSTATUS(st)))
+				ret = ctl->err ? ctl->err : -ECHILD;
+		}
 	}
+	if (!ret)
+		*cpup = msgs ? (double)cpu / (double)msgs : 0;
 	pin_cpu(-1);
 	mmio_shm_fanin_detach(fan);
 	return ret;
@@ -243,17 +267,18 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static void emit(const char *where, const char *variant, double *v, int n)
+static void emit(const char *where, const char *variant, const char *unit,
+		 double *v, int n)
 {
 	double med;
 
 	qsort(v, (size_t)n, sizeof(*v), cmp_double);
 	med = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-	printf("%s,fanin,%s,%u,msgs/s,%.6g,%.6g,%.6g,%d\n", where, variant,
-	       MSG, med, v[0], v[n - 1], n);
+	printf("%s,fanin,%s,%u,%s,%.6g,%.6g,%.6g,%d\n", where, variant,
+	       MSG, unit, med, v[0], v[n - 1], n);
 	fflush(stdout);
-	fprintf(stderr, "bench[%s]: %-10s %-14s %8u  %12.6g msgs/s\n", where,
-		"fanin", variant, MSG, med);
+	fprintf(stderr, "bench[%s]: %-10s %-14s %8u  %12.6g %s\n", where,
+		"fanin", variant, MSG, med, unit);
 }
 
 static void print_help(const char *prog)
@@ -284,7 +309,7 @@ int main(int argc, char **argv)
 	static const int nprod[] = { 1, 2, 4 };
 	const char *where = "host", *target = "memfd";
 	uint64_t run_ns = 100000000u;
-	double v[MAX_REPS];
+	double v[MAX_REPS], c[MAX_REPS];
 	struct mmio_shm *shm;
 	char variant[32];
 	int opt, reps = 5, lib, k, r, ret, fd;
@@ -347,13 +372,14 @@ int main(int argc, char **argv)
 				 lib ? "fanin" : "mpsc-cas", nprod[k]);
 			for (r = 0, ret = 0; r < reps && !ret; r++)
 				ret = fanin_once(lib, nprod[k], mem, shm, ctl,
-						 run_ns, &v[r]);
+						 run_ns, &v[r], &c[r]);
 			if (ret) {
 				fprintf(stderr, "bench[%s]: %s: %s\n", where,
 					variant, strerror(-ret));
 				continue;
 			}
-			emit(where, variant, v, reps);
+			emit(where, variant, "msgs/s", v, reps);
+			emit(where, variant, "cpu-ns/msg", c, reps);
 		}
 	}
 	mmio_shm_close(shm);
