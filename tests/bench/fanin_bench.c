@@ -291,6 +291,7 @@ static void print_help(const char *prog)
 	       "  -w, --where=NAME     the first column (default host)\n"
 	       "  -r, --reps=N         runs per figure, 1-%d (default 5)\n"
 	       "  -T, --run-ms=MS      one run (default 100)\n"
+	       "  -V, --variant=NAME   only this variant (fanin/4p, ...)\n"
 	       "  -h, --help           this text\n"
 	       "  -v, --version        the version\n", prog, MAX_REPS);
 }
@@ -302,12 +303,13 @@ int main(int argc, char **argv)
 		{ "where", required_argument, NULL, 'w' },
 		{ "reps", required_argument, NULL, 'r' },
 		{ "run-ms", required_argument, NULL, 'T' },
+		{ "variant", required_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static const int nprod[] = { 1, 2, 4 };
-	const char *where = "host", *target = "memfd";
+	const char *where = "host", *target = "memfd", *only = NULL;
 	uint64_t run_ns = 100000000u;
 	double v[MAX_REPS], c[MAX_REPS];
 	struct mmio_shm *shm;
@@ -317,11 +319,12 @@ int main(int argc, char **argv)
 	void *mem;
 	long val;
 
-	while ((opt = getopt_long(argc, argv, "t:w:r:T:hv", longopts,
+	while ((opt = getopt_long(argc, argv, "t:w:r:T:V:hv", longopts,
 				  NULL)) != -1) {
 		switch (opt) {
 		case 't': target = optarg; break;
 		case 'w': where = optarg; break;
+		case 'V': only = optarg; break;
 		case 'r':
 			reps = atoi(optarg);
 			if (reps < 1 || reps > MAX_REPS)
@@ -370,6 +373,8 @@ int main(int argc, char **argv)
 		for (k = 0; k < 3; k++) {
 			snprintf(variant, sizeof(variant), "%s/%dp",
 				 lib ? "fanin" : "mpsc-cas", nprod[k]);
+			if (only && strcmp(only, variant))
+				continue;
 			for (r = 0, ret = 0; r < reps && !ret; r++)
 				ret = fanin_once(lib, nprod[k], mem, shm, ctl,
 						 run_ns, &v[r], &c[r]);

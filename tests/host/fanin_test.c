@@ -270,6 +270,45 @@ TEST_F(fanin, records_are_taken_from_the_slots_in_turn_in_bursts)
 	mmio_shm_ring_detach(b);
 }
 
+/*
+ * The consumer publishes its head once per burst, not per record: an
+ * emptied slot gives its room back before the consumer turns away, also
+ * when the ring holds fewer records than a burst.
+ */
+TEST(an_emptied_slot_gives_its_room_back)
+{
+	size_t len = MMIO_SHM_FANIN_OVERHEAD + MMIO_SHM_FANIN_SLOT_OVERHEAD +
+		     MMIO_SHM_RING_OVERHEAD + 256;
+	struct mmio_shm_fanin *fan;
+	struct mmio_shm_ring *a;
+	unsigned int slot, n = 0, i;
+	uint64_t v = 0;
+	size_t got;
+	void *mem;
+
+	mem = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, mem);
+	ASSERT_EQ(0, mmio_shm_fanin_init(mem, len, 1, 0, &fan));
+	ASSERT_EQ(0, mmio_shm_fanin_join(mem, len, NULL, 0, &a, &slot));
+	/* 256 bytes: 16 records of 8 */
+	while (!mmio_shm_ring_send(a, &v, 8, 0))
+		n++;
+	EXPECT_EQ(16, n);
+	for (i = 0; i < 3; i++) {
+		while (!mmio_shm_fanin_recv(fan, &v, 8, 0, &got, &slot))
+			n--;
+		EXPECT_EQ(0, n);
+		/* the room is back: the producer fills the ring again */
+		while (!mmio_shm_ring_send(a, &v, 8, 0))
+			n++;
+		EXPECT_EQ(16, n);
+	}
+	mmio_shm_ring_detach(a);
+	mmio_shm_fanin_detach(fan);
+	munmap(mem, 4096);
+}
+
 TEST_F(fanin, a_dropped_producer_is_drained_then_epipe_and_its_slot_reused)
 {
 	struct mmio_shm_ring *a, *b, *c;

@@ -76,7 +76,8 @@ int mmio_shm_unmap_all(struct mmio_shm *shm);
  * sleep over every slot: _fan_sleep() raises the flag and sleep words in
  * one slot's block, _fan_moved() is the last look at its tail after the
  * fence (_fan_fenceless(): whether a membarrier() must come first), and
- * _fan_awake() lowers the flag. mmio_shm_fan_wake() bumps a shared word
+ * _fan_awake() lowers the flag. _fan_take() receives without publishing
+ * head, _fan_flush() publishes it. mmio_shm_fan_wake() bumps a shared word
  * and wakes its sleeper.
  */
 struct mmio_shm_ring;
@@ -94,6 +95,9 @@ void mmio_shm_ring_fan_sleep(struct mmio_shm_ring *ring, bool doorbell);
 bool mmio_shm_ring_fan_fenceless(struct mmio_shm_ring *ring);
 bool mmio_shm_ring_fan_moved(struct mmio_shm_ring *ring);
 void mmio_shm_ring_fan_awake(struct mmio_shm_ring *ring);
+int mmio_shm_ring_fan_take(struct mmio_shm_ring *ring, void *buf, size_t size,
+			   size_t *lenp);
+void mmio_shm_ring_fan_flush(struct mmio_shm_ring *ring);
 void mmio_shm_fan_wake(_Atomic uint32_t *word);
 
 /*

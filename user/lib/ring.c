@@ -224,8 +224,11 @@ struct mmio_shm_ring {
 	bool prod_told;			/* the block says fenceless already */
 
 	/* the consumer's side */
-	alignas(64) uint64_t head;	/* its own position, as published */
+	alignas(64) uint64_t head;	/* its own position; published but */
+					/* for a fan-in's lazy takes */
 	uint64_t tail_seen;		/* a checked tail loaded earlier */
+	bool head_lazy;			/* a fan-in slot's takes moved head */
+					/* past what is published */
 	uint64_t peek_size;		/* bytes of the peeked record; 0: none */
 	uint32_t cons_wake;		/* its wake word's value, as published */
 	uint64_t prod_woken;		/* the producer's sleep last woken */
@@ -1095,4 +1098,42 @@ int mmio_shm_ring_doorbell_wait(struct mmio_shm *shm, uint64_t seq,
 				uint64_t deadline)
 {
 	return ring_doorbell_wait(shm, seq, deadline);
+}
+
+/*
+ * A fan-in slot's consumer takes a record without publishing its head:
+ * one publication per burst (mmio_shm_ring_fan_flush()), not one per
+ * record, so that a producer waiting for room does not pull the line of
+ * head back and forth with every record. Return: as mmio_shm_ring_recv()
+ * with a zero timeout.
+ */
+int mmio_shm_ring_fan_take(struct mmio_shm_ring *ring, void *buf, size_t size,
+			   size_t *lenp)
+{
+	const void *src;
+	size_t len;
+	int ret;
+
+	ret = mmio_shm_ring_peek(ring, RING_NOWAIT, &src, &len);
+	if (ret)
+		return ret;
+	*lenp = len;
+	if (len > size)
+		return -EMSGSIZE;
+	if (len)
+		memcpy(buf, src, len);
+	ring->head += ring->peek_size;
+	ring->peek_size = 0;
+	ring->head_lazy = true;
+	return 0;
+}
+
+/* publishes the head the lazy takes moved, if they moved it */
+void mmio_shm_ring_fan_flush(struct mmio_shm_ring *ring)
+{
+	if (!ring->head_lazy)
+		return;
+	ring->head_lazy = false;
+	ring_publish(ring, ring->head_blk, ring->tail_blk, ring->head,
+		     &ring->cons_wake, &ring->prod_woken, &ring->cons_told);
 }
