@@ -341,8 +341,8 @@ MMIO_SHM_API int mmio_shm_peer_alive(struct mmio_shm *shm,
  * mapping (the device's buffer, a memfd, a regular file), so two processes
  * that map the same memory pass records without a system call while
  * neither has to sleep. Several producers or several consumers on one ring
- * are not supported yet: one thread (in any process) produces, one
- * consumes. They may share one handle or have one each.
+ * are not supported: one thread (in any process) produces, one consumes
+ * (several producers get a ring each in a fan-in: mmio_shm_fanin_init()). They may share one handle or have one each.
  *
  * Layout of a region (offsets from its start; every field native-endian):
  *
