@@ -190,7 +190,7 @@ static void op_send(struct world *w, struct input *in)
 	for (i = 0; i < len; i++)
 		buf[i] = pattern(p->id, p->next_seq, i);
 	ret = mmio_shm_ring_send(p->ring, buf, len, timeout_of(w, in));
-	RET_IS(ret, 0, -EAGAIN, -ETIMEDOUT, -EMSGSIZE, -EPROTO);
+	RET_IS(ret, 0, -EAGAIN, -ETIMEDOUT, -EINTR, -EMSGSIZE, -EPROTO);
 	if (!ret) {
 		if (p->model_count == MODEL_MAX) {
 			w->tampered = true;
@@ -227,8 +227,9 @@ static void op_recv(struct world *w, struct input *in)
 		return;
 	ret = mmio_shm_fanin_recv(w->fan, size ? buf : NULL, size,
 				  timeout_of(w, in), &len, &slot);
-	RET_IS(ret, 0, -EAGAIN, -ETIMEDOUT, -EMSGSIZE, -EPIPE, -EPROTO);
-	if (ret == -EAGAIN || ret == -ETIMEDOUT)
+	RET_IS(ret, 0, -EAGAIN, -ETIMEDOUT, -EINTR, -EMSGSIZE, -EPIPE, -EPROTO);
+	/* -EINTR: libFuzzer's SIGALRM (-timeout) ended a sleep */
+	if (ret == -EAGAIN || ret == -ETIMEDOUT || ret == -EINTR)
 		goto out;
 	PROMISE(slot < SLOTS);
 	p = prod_of(w, slot);
