@@ -37,7 +37,7 @@
 #define PRODS		3	/* honest producers at most */
 #define SLOTS		2	/* the region's slots: a third producer waits */
 #define MODEL_MAX	256	/* records the model follows per producer */
-#define TIMED_MAX	4	/* calls that may wait, per input */
+#define TIMED_MAX	2	/* calls that may wait, per input */
 #define TIMED_NS	100000	/* how long each may wait: 100 us */
 #define CANARY		0x5a
 

@@ -10,7 +10,7 @@
 # replays clean; then a bounded fuzzing run from that corpus finds nothing
 # (no access outside the region, no undocumented error, no hang, no record
 # changed or reordered while everyone is honest). make check runs
-# FANIN_FUZZ_RUNS executions (20000). A crash leaves its input in
+# FANIN_FUZZ_RUNS executions (10000). A crash leaves its input in
 # BUILD/fuzz/fanin-artifacts/.
 
 . "$(dirname "$0")/tap.sh"
@@ -19,7 +19,7 @@ FUZZER=$BUILD/fuzz/fanin_fuzz
 SEEDS=$TOP/tests/fuzz/corpus/fanin
 CORPUS=$BUILD/fuzz/fanin-corpus
 ARTIFACTS=$BUILD/fuzz/fanin-artifacts
-RUNS=${FANIN_FUZZ_RUNS:-20000}
+RUNS=${FANIN_FUZZ_RUNS:-10000}
 
 setup() {
 	assert_true test -x "$FUZZER"

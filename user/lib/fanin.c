@@ -471,7 +471,8 @@ MMIO_SHM_API int mmio_shm_fanin_recv(struct mmio_shm_fanin *fan, void *buf,
 	}
 	deadline = mmio_shm_ring_deadline(timeout_ns);
 	for (;;) {
-		for (i = 0; i < FANIN_SPINS; i++) {
+		/* a call that must not wait looks twice, not FANIN_SPINS times */
+		for (i = 0; i < (deadline ? FANIN_SPINS : 2); i++) {
 			ret = fanin_pass(fan, buf, size, lenp, slotp);
 			if (ret != -EAGAIN)
 				return ret;
