@@ -15,6 +15,11 @@
  * benchmark "throughput", variant "boost-mq/1cpu" and "boost-mq/2cpu";
  * tests/bench/run.sh appends them to the ring's, so that report.py takes
  * the ratios within one run.
+ *
+ * Many to one: 1, 2 and 4 sender processes on CPU 1, the receiver on CPU
+ * 0, 64-byte messages, one queue, as fanin_bench measures the library's
+ * fan-in: benchmark "fanin", variant "boost-mq/fanin-Np", msgs/s, and the
+ * CPU time of all the processes per message (cpu-ns/msg), as fanin_bench.
  */
 #include <algorithm>
 #include <atomic>
@@ -31,6 +36,7 @@
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -63,19 +69,26 @@ struct ctl {
 };
 
 /* the median, min and max of @v as one CSV row, progress on stderr */
-static void emit(const struct bench *b, const char *variant, size_t size,
-		 const char *unit, std::vector<double> v)
+static void emit_as(const struct bench *b, const char *bench,
+		    const char *variant, size_t size, const char *unit,
+		    std::vector<double> v)
 {
 	size_t n = v.size();
 	double med;
 
 	std::sort(v.begin(), v.end());
 	med = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-	printf("%s,throughput,%s,%zu,%s,%.6g,%.6g,%.6g,%zu\n", b->where,
+	printf("%s,%s,%s,%zu,%s,%.6g,%.6g,%.6g,%zu\n", b->where, bench,
 	       variant, size, unit, med, v[0], v[n - 1], n);
 	fflush(stdout);
 	fprintf(stderr, "bench[%s]: %-10s %-14s %8zu  %12.6g %s\n", b->where,
-		"throughput", variant, size, med, unit);
+		bench, variant, size, med, unit);
+}
+
+static void emit(const struct bench *b, const char *variant, size_t size,
+		 const char *unit, std::vector<double> v)
+{
+	emit_as(b, "throughput", variant, size, unit, v);
 }
 
 /* the consumer: receives until the empty message, then reports */
@@ -166,6 +179,103 @@ static int xfer_once(const struct bench *b, int cpus, size_t size,
 	return ret;
 }
 
+/*
+ * Many to one: @np senders (on CPU 1) for --run-ms, each ending with an
+ * empty message, one receiver (this process, on CPU 0); msgs/s from the
+ * start until the receiver has every sender's empty message.
+ */
+static uint64_t cpu_ns(const struct rusage *ru)
+{
+	return ((uint64_t)ru->ru_utime.tv_sec + (uint64_t)ru->ru_stime.tv_sec) *
+	       1000000000u + ((uint64_t)ru->ru_utime.tv_usec +
+			      (uint64_t)ru->ru_stime.tv_usec) * 1000u;
+}
+
+static int fanin_once(const struct bench *b, int np, struct ctl *c,
+		      double *ratep, double *cpup)
+{
+	struct rusage ru0, ru1, ruc;
+	uint64_t cpu;
+	const size_t size = 64;
+	size_t slots = std::max<size_t>(2, b->ring_data / size);
+	std::vector<pid_t> pid(np);
+	std::vector<char> buf(size, 0x5a);
+	uint64_t t0, msgs = 0;
+	int i, ends = 0, status, ret = 0;
+	char name[64];
+
+	snprintf(name, sizeof(name), "mmio_shm_bench_boost_fanin.%d",
+		 (int)getpid());
+	bip::message_queue::remove(name);
+	c->ready.store(0);
+	c->bytes = 0;
+	c->err = 0;
+	try {
+		bip::message_queue mq(bip::create_only, name, slots, size);
+		bip::message_queue::size_type got;
+		unsigned int prio;
+
+		pin_cpu(0);
+		for (i = 0; i < np; i++) {
+			pid[i] = fork();
+			if (pid[i] == 0) {
+				uint64_t end, n = 0;
+
+				prctl(PR_SET_PDEATHSIG, SIGKILL);
+				pin_cpu(1);
+				c->ready.fetch_add(1);
+				/* bytes: the start line, set by the receiver */
+				while (!__atomic_load_n(&c->bytes,
+							__ATOMIC_ACQUIRE))
+					sched_yield();
+				end = now_ns() + b->run_ns;
+				do {
+					mq.send(buf.data(), size, 0);
+					n++;
+				} while ((n & 63) || now_ns() < end);
+				mq.send(buf.data(), 0, 0);
+				_exit(0);
+			}
+			if (pid[i] < 0) {
+				ret = -errno;
+				np = i;
+				break;
+			}
+		}
+		while (!ret && c->ready.load() < np)
+			sched_yield();
+		getrusage(RUSAGE_SELF, &ru0);
+		t0 = now_ns();
+		__atomic_store_n(&c->bytes, 1, __ATOMIC_RELEASE);
+		while (!ret && ends < np) {
+			mq.receive(buf.data(), size, got, prio);
+			if (got)
+				msgs++;
+			else
+				ends++;
+		}
+		if (!ret)
+			*ratep = (double)msgs * 1e9 / (double)(now_ns() - t0);
+		getrusage(RUSAGE_SELF, &ru1);
+		cpu = cpu_ns(&ru1) - cpu_ns(&ru0);
+		for (i = 0; i < np; i++) {
+			if (wait4(pid[i], &status, 0, &ruc) < 0 ||
+			    !WIFEXITED(status) || WEXITSTATUS(status))
+				ret = ret ? ret : -ECHILD;
+			else
+				cpu += cpu_ns(&ruc);
+		}
+		if (!ret)
+			*cpup = msgs ? (double)cpu / (double)msgs : 0;
+	} catch (const std::exception &e) {
+		fprintf(stderr, "boost_mq_bench: fanin: %s\n", e.what());
+		ret = -EIO;
+	}
+	pin_cpu(-1);
+	bip::message_queue::remove(name);
+	return ret;
+}
+
 static void print_help(const char *prog)
 {
 	printf("Usage: %s [OPTIONS]\n"
@@ -176,6 +286,7 @@ static void print_help(const char *prog)
 	       "  -r, --reps=N         runs per figure, 1-%d (default 5)\n"
 	       "  -d, --ring-data=MiB  the queue's buffer (default 4, as the ring's)\n"
 	       "  -T, --run-ms=MS      one run (default 100)\n"
+	       "  -F, --fanin-only     only the many-to-one figures\n"
 	       "  -h, --help           this text\n"
 	       "  -v, --version        the version\n", prog, MAX_REPS);
 }
@@ -187,6 +298,7 @@ int main(int argc, char **argv)
 		{ "reps", required_argument, NULL, 'r' },
 		{ "ring-data", required_argument, NULL, 'd' },
 		{ "run-ms", required_argument, NULL, 'T' },
+		{ "fanin-only", no_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 },
@@ -197,8 +309,9 @@ int main(int argc, char **argv)
 	char variant[64];
 	long v;
 	int opt, cpus, r, ret;
+	bool fanin_only = false;
 
-	while ((opt = getopt_long(argc, argv, "w:r:d:T:hv", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "w:r:d:T:Fhv", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'w':
 			b.where = optarg;
@@ -219,6 +332,9 @@ int main(int argc, char **argv)
 			if (v < 1 || v > 60000)
 				goto usage;
 			b.run_ns = (uint64_t)v * 1000000u;
+			break;
+		case 'F':
+			fanin_only = true;
 			break;
 		case 'h':
 			print_help(argv[0]);
@@ -244,6 +360,8 @@ int main(int argc, char **argv)
 		std::vector<char> src(MiB, 0x5a);
 
 		for (size_t size : sizes) {
+			if (fanin_only)
+				break;
 			for (cpus = 1; cpus <= 2; cpus++) {
 				std::vector<double> mbs(b.reps), msgs(b.reps);
 
@@ -260,6 +378,20 @@ int main(int argc, char **argv)
 				emit(&b, variant, size, "MB/s", mbs);
 				emit(&b, variant, size, "msgs/s", msgs);
 			}
+		}
+		for (int np : { 1, 2, 4 }) {
+			std::vector<double> msgs(b.reps), cpu(b.reps);
+
+			snprintf(variant, sizeof(variant), "boost-mq/fanin-%dp", np);
+			for (r = 0, ret = 0; r < b.reps && !ret; r++)
+				ret = fanin_once(&b, np, c, &msgs[r], &cpu[r]);
+			if (ret) {
+				fprintf(stderr, "bench[%s]: %s: %s\n", b.where,
+					variant, strerror(-ret));
+				continue;
+			}
+			emit_as(&b, "fanin", variant, 64, "msgs/s", msgs);
+			emit_as(&b, "fanin", variant, 64, "cpu-ns/msg", cpu);
 		}
 	}
 	munmap(c, 4096);

@@ -3,8 +3,8 @@
 #
 # The guest's part of make bench (tests/bench/run.sh boots the guest once
 # and runs this in it): load the module with a buffer large enough for the
-# map benchmark, run the benchmark against the device, then load it again
-# with huge=always for the map rows with huge pages. A module without the
+# map benchmark, run the benchmark and fanin_bench against the device, then
+# load it again with huge=always for the map rows with huge pages. A module without the
 # huge parameter skips those rows; nothing here fails for it.
 #
 # Usage: tests/bench/guest.sh MODULE.ko BENCH OUT.csv MAP_MIB REPS RUN_MS [PEER]
@@ -32,6 +32,11 @@ echo "bench[guest]: Linux $(uname -r), $(nproc) CPUs, QEMU TCG" >&2
 "$BENCH" --where guest --target device=/dev/mmio_shm --reps "$REPS" \
 	--run-ms "$RUN_MS" --map-size "$MAP_MIB" --stream-size 16 >"$OUT"
 rc=$?
+# many to one on the device: fanin_bench, next to the benchmark
+FANIN=$(dirname "$BENCH")/fanin_bench
+echo "bench[guest]: many to one, $FANIN" >&2
+"$FANIN" --where guest --target device=/dev/mmio_shm --reps "$REPS" \
+	--run-ms "$RUN_MS" >>"$OUT" || rc=1
 rmmod mmio_shm
 
 if [ -n "$PEER" ]; then

@@ -141,6 +141,11 @@ def goals(res):
     out.append(("ring zero-copy 64 KiB >= 0.9 of memcpy (MB/s, 2 CPUs)", host,
                 ratio((host, "throughput", "ring-zc/2cpu", 64 * KIB, "MB/s"),
                       (host, "throughput", "memcpy", 64 * KIB, "MB/s")), 0.9, "ge"))
+    # many to one: the fan-in with 4 producers against message_queue with 4
+    # senders (tests/bench/fanin_bench.c, boost_mq_bench.cpp)
+    out.append(("fan-in 64 B, 4 producers >= 3x Boost message_queue, 4 senders (msgs/s)",
+                host, ratio((host, "fanin", "fanin/4p", 64, "msgs/s"),
+                            (host, "fanin", "boost-mq/fanin-4p", 64, "msgs/s")), 3, "ge"))
     for cpus in ("1cpu", "2cpu"):
         out.append(("doorbell wake-up <= 1.5x eventfd (one-way ns, %s CPU%s)"
                     % (cpus[0], "s" if cpus[0] != "1" else ""), "guest",
@@ -183,6 +188,28 @@ def peer_table(res, where):
                 size_name(size), cpus[0] + (" CPU" if cpus[0] == "1" else " CPUs"),
                 " | ".join(cells), fmt_ratio(ratio(vals[0], vals[2])),
                 fmt_ratio(ratio(vals[1], vals[2])), fmt_ratio(ratio(vals[1], vals[4]))))
+    if len(lines) == 2:
+        return "not measured"
+    return "\n".join(lines)
+
+
+def fanin_table(res, where):
+    """many to one: the fan-in, the compare-and-swap ring it was chosen
+    over, and message_queue, with 1, 2 and 4 producers"""
+    lines = ["| producers | fan-in | one ring, CAS on tail | Boost message_queue "
+             "| fan-in / Boost | fan-in CPU ns/msg | CAS ring CPU ns/msg "
+             "| Boost CPU ns/msg |",
+             "|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for n in (1, 2, 4):
+        cols = ("fanin/%dp" % n, "mpsc-cas/%dp" % n, "boost-mq/fanin-%dp" % n)
+        rate = [res.get(where, "fanin", c, 64, "msgs/s") for c in cols]
+        cpu = [res.get(where, "fanin", c, 64, "cpu-ns/msg") for c in cols]
+        if all(v is None for v in rate):
+            continue
+        lines.append("| %d | %s | %s | %s | %s | %s | %s | %s |" % (
+            n, *[res.cell(where, "fanin", c, 64, "msgs/s") for c in cols],
+            fmt_ratio(ratio(rate[0], rate[2])),
+            *[num(v) if v is not None else "-" for v in cpu]))
     if len(lines) == 2:
         return "not measured"
     return "\n".join(lines)
@@ -279,6 +306,15 @@ def main():
            "memory. Ratios within one run of one place.", "",
            "**host**", "", peer_table(res, "host"), "",
            "**guest** (TCG: the ratios only)", "", peer_table(res, "guest"), "",
+           "### Many to one (64 B messages)", "",
+           "The consumer on CPU 0, the producers on CPU 1 (tests/bench/fanin_bench.c): "
+           "the fan-in (one ring per producer, a shared wake word), one ring of "
+           "64-byte cells claimed with a compare-and-swap on its tail (the design not "
+           "taken: no sleeping, no checks), and a message_queue with as many senders. "
+           "CPU ns/msg: the CPU time of all the processes per message, what a loaded "
+           "machine changes least.", "",
+           "**host**", "", fanin_table(res, "host"), "",
+           "**guest** (TCG: the ratios only)", "", fanin_table(res, "guest"), "",
            "### Every variant against a pipe", "",
            table(res, "throughput", "MB/s", pipe_ref, "/ pipe", "MB/s"), "",
            table(res, "throughput", "msgs/s", pipe_ref, "/ pipe", "msgs/s"),

@@ -29,6 +29,8 @@ OUT=$BUILD/bench
 BENCH=$OUT/mmio_shm_bench
 # the peer, Boost.Interprocess's message_queue (tests/bench/boost_mq_bench.cpp)
 PEER=$OUT/boost_mq_bench
+# many producers to one consumer (tests/bench/fanin_bench.c)
+FANIN=$OUT/fanin_bench
 KO=$BUILD/kmod/$KERNEL/mmio_shm.ko
 
 # what fits 10 minutes on the project's 2-core machine (measured: the host
@@ -42,7 +44,7 @@ GUEST_MAP_MIB=${BENCH_GUEST_MAP_MIB:-64}
 start=$SECONDS
 stage() { printf 'bench: [%3ds] %s\n' $((SECONDS - start)) "$*"; }
 
-for f in "$BENCH" "$PEER" "$KO"; do
+for f in "$BENCH" "$PEER" "$FANIN" "$KO"; do
 	if [ ! -e "$f" ]; then
 		echo "bench: no $f: run make vm-prepare (make bench does)" >&2
 		exit 1
@@ -60,6 +62,9 @@ stage "host: $REPS reps, ${RUN_MS} ms per throughput and ping-pong run, map ${MA
 "$BENCH" --where host --target memfd --reps "$REPS" --run-ms "$RUN_MS" \
 	--map-size "$MAP_MIB" --stream-size 64 >"$OUT/host.csv"
 host_rc=$?
+stage "host: many to one (fanin_bench)"
+"$FANIN" --where host --target memfd --reps "$REPS" --run-ms "$RUN_MS" \
+	>>"$OUT/host.csv" || host_rc=1
 stage "host: the peer, Boost.Interprocess message_queue"
 "$PEER" --where host --reps "$REPS" --run-ms "$RUN_MS" >>"$OUT/host.csv" || host_rc=1
 stage "host: done (exit $host_rc)"

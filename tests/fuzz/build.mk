@@ -28,3 +28,12 @@ $(O)/fuzz/ring_fuzz: fuzz/ring_fuzz.c $(wildcard ../user/lib/*.c ../user/lib/*.h
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(wildcard ../user/lib/*.c)
 
 fuzz: $(O)/fuzz/ring_fuzz
+
+# The fan-in's libFuzzer target (tests/shell/fanin_fuzz.sh): the same way.
+$(O)/fuzz/fanin_fuzz: fuzz/fanin_fuzz.c $(wildcard ../user/lib/*.c ../user/lib/*.h) \
+		      ../user/include/libmmio_shm.h
+	@mkdir -p $(dir $@)
+	@echo "  CC      fuzz/fanin_fuzz (libFuzzer)"
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(wildcard ../user/lib/*.c)
+
+fuzz: $(O)/fuzz/fanin_fuzz

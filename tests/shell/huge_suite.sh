@@ -25,12 +25,13 @@ case $KO in [!/]*) KO=$TOP/$KO ;; esac
 HUGE=${MMIO_SHM_HUGE:-within_size}
 # left out: module_test reloads the module itself, with its own
 # parameters; huge_test is the huge pages' own test; sysfs_test, lib_test,
-# endpoint_test and peer_test to keep the run short under TCG (attributes,
-# the library's calls, endpoints and the ring run the same on either page
-# size: mmap_test, rw_test and share_test cover the mappings they use);
-# pin_test because a pin counts for a whole huge page, so a shrink that
-# keeps the pinned small pages of one is refused there, as it should be
-NOT_HUGE="module_test huge_test sysfs_test lib_test endpoint_test peer_test pin_test"
+# endpoint_test, peer_test and fanin_test to keep the run short under TCG
+# (attributes, the library's calls, endpoints, the ring and the fan-in run
+# the same on either page size: mmap_test, rw_test and share_test cover the
+# mappings they use); pin_test because a pin counts for a whole huge page,
+# so a shrink that keeps the pinned small pages of one is refused there, as
+# it should be
+NOT_HUGE="module_test huge_test sysfs_test lib_test endpoint_test peer_test fanin_test pin_test"
 TESTS=""
 for t in "$TOP"/tests/selftests/*_test.c; do
 	t=$(basename "$t" .c)

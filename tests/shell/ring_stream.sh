@@ -6,7 +6,8 @@
 # file goes through unchanged; a sender killed with SIGKILL mid-stream
 # makes recv fail with "the sender is gone" (no timing asserted: timeout 60
 # only catches a hang); a receiver that stopped makes a waiting send fail
-# with "the receiver is gone".
+# with "the receiver is gone"; with --fanin, a sender killed is a note on
+# stderr and the other senders' lines all come through.
 
 . "$(dirname "$0")/tap.sh"
 
@@ -85,8 +86,46 @@ receiver_gone() {
 	expect_eq 0 "$?" "recv -c 3"
 }
 
-plan 3
+# recv --fanin on the device: a sender killed mid-stream (it never ends
+# its stream: fd 4 holds its FIFO's write end) is a note on stderr, which
+# the kernel's word causes; then two more senders' lines all come through
+fanin_sender_killed() {
+	local rpid kpid i
+
+	timeout 60 "$TOOL" recv -d "$DEV" --fanin -l 128K -c 6100 \
+		>"$TMP/out" 2>"$TMP/err" &
+	rpid=$!
+	assert_true mkfifo "$TMP/fifo3"
+	"$TOOL" send -d "$DEV" --fanin --lines <"$TMP/fifo3" &
+	kpid=$!
+	exec 4>"$TMP/fifo3"
+	seq 1 100 | sed 's/^/p3 /' >&4
+	for ((i = 0; i < 600; i++)); do
+		grep -q "^p3 100$" "$TMP/out" && break
+		sleep 0.1
+	done
+	kill -KILL "$kpid"
+	exec 4>&-
+	for ((i = 0; i < 600; i++)); do
+		grep -q " is gone" "$TMP/err" && break
+		sleep 0.1
+	done
+	expect_eq "mmio-shm: recv: the sender in slot 0 is gone" "$(<"$TMP/err")"
+	for i in 1 2; do
+		seq 1 3000 | sed "s/^/p$i /" | timeout 60 "$TOOL" send -d "$DEV" --fanin --lines &
+	done
+	wait "$rpid"
+	expect_eq 0 "$?" "recv --fanin -c 6100"
+	for i in 1 2; do
+		expect_eq "$(seq 1 3000 | sed "s/^/p$i /")" "$(grep "^p$i " "$TMP/out")" \
+			"sender $i's lines"
+	done
+	expect_eq "$(seq 1 100 | sed 's/^/p3 /')" "$(grep "^p3 " "$TMP/out")" "the killed one's"
+}
+
+plan 4
 run_case file_through_device
 run_case sender_killed_mid_stream
 run_case receiver_gone
+run_case fanin_sender_killed
 tap_exit

@@ -41,11 +41,12 @@ man_pages_render_without_warnings() {
 		done
 		echo "pages: $n"'
 	assert_eq 0 "$status"
-	# 1 + 30 + 1 + 1 pages (mmio_shm_zero_range.3 came with 1.0, the ten
+	# 1 + 36 + 1 + 1 pages (mmio_shm_zero_range.3 came with 1.0, the ten
 	# mmio_shm_ring_*.3, mmio_shm_bind.3, mmio_shm_peer_alive.3 and
 	# mmio_shm_ring_bind.3 with 1.1, mmio_shm_ring_peer_alive.3 and
-	# mmio_shm_ring.7 with 1.2), and no other line
-	expect_eq $'pages: 33\n' "$out"
+	# mmio_shm_ring.7 with 1.2, the six mmio_shm_fanin_*.3 with 1.3), and
+	# no other line
+	expect_eq $'pages: 39\n' "$out"
 }
 
 help_and_version() {
@@ -298,7 +299,33 @@ ring_failures_exit_1_with_one_line() {
 	expect_eq $'mmio-shm: send: no room in the ring within 50 ms: Connection timed out\n' "$out"
 }
 
-plan 11
+# --fanin: recv lays out a fan-in and takes every sender's lines as they
+# come; each send takes a slot of its own, its lines in their order; recv
+# ends once the senders fell silent for --timeout (not a failure); --fanin
+# with --init is a usage error on either side
+ring_fanin_merges_three_senders() {
+	local pid i
+
+	assert_true truncate -s 1M "$FILE"
+	timeout 60 "$TOOL" recv -d "$FILE" --fanin -t 1000 >"$FILE.out" &
+	pid=$!
+	for i in 1 2 3; do
+		seq 1 2000 | sed "s/^/p$i /" | timeout 60 "$TOOL" send -d "$FILE" --fanin --lines &
+	done
+	wait "$pid"
+	expect_eq 0 "$?" "recv --fanin"
+	for i in 1 2 3; do
+		expect_eq "$(seq 1 2000 | sed "s/^/p$i /")" "$(grep "^p$i " "$FILE.out")" \
+			"sender $i's lines, in order"
+	done
+	expect_eq 6000 "$(wc -l <"$FILE.out")" "lines"
+	run2 "$TOOL" send -d "$FILE" --fanin --init
+	expect_eq 2 "$status" "send --fanin --init"
+	run2 "$TOOL" recv -d "$FILE" --fanin --init
+	expect_eq 2 "$status" "recv --fanin --init"
+}
+
+plan 12
 run_case man_pages_render_without_warnings
 run_case help_and_version
 run_case usage_errors_exit_2
@@ -310,4 +337,5 @@ run_case ring_lines_and_count
 run_case ring_recv_into_closed_pipe
 run_case ring_usage_errors_exit_2
 run_case ring_failures_exit_1_with_one_line
+run_case ring_fanin_merges_three_senders
 tap_exit

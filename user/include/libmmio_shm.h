@@ -341,8 +341,8 @@ MMIO_SHM_API int mmio_shm_peer_alive(struct mmio_shm *shm,
  * mapping (the device's buffer, a memfd, a regular file), so two processes
  * that map the same memory pass records without a system call while
  * neither has to sleep. Several producers or several consumers on one ring
- * are not supported yet: one thread (in any process) produces, one
- * consumes. They may share one handle or have one each.
+ * are not supported: one thread (in any process) produces, one consumes
+ * (several producers get a ring each in a fan-in: mmio_shm_fanin_init()). They may share one handle or have one each.
  *
  * Layout of a region (offsets from its start; every field native-endian):
  *
@@ -439,7 +439,9 @@ MMIO_SHM_API int mmio_shm_peer_alive(struct mmio_shm *shm,
  * @data_offset: where the data area is (384)
  * @data_size:   the data area's size, a power of two from
  *               MMIO_SHM_RING_MIN_DATA to MMIO_SHM_RING_MAX_DATA
- * @flags:       0; no flag is defined yet
+ * @flags:       0 for a ring of its own; MMIO_SHM_RING_FANIN_SLOT for a
+ *               fan-in's slot (libmmio_shm 1.3), which
+ *               mmio_shm_ring_attach() refuses
  * @reserved:    0
  *
  * Published so that other implementations and tools can read a ring; a
@@ -681,6 +683,186 @@ MMIO_SHM_API int mmio_shm_ring_bind(struct mmio_shm_ring *ring,
  */
 MMIO_SHM_API int mmio_shm_ring_peer_alive(struct mmio_shm_ring *ring,
 					  unsigned int side);
+
+/*
+ * Fan-in (libmmio_shm 1.3): several producers, processes that come and
+ * go, send records to one consumer, which sleeps once for all of them and
+ * wakes for any. The region holds one ring per producer (a slot) and a
+ * wake word they share; a producer claims a free slot, sends on it with
+ * the ring's own calls, and leaves by closing its device handle (or by
+ * dying); the consumer then gets every record it committed, then -EPIPE
+ * for that slot alone, and the slot is free for the next producer.
+ * docs/design.md says why one ring per producer rather than one ring with
+ * a compare-and-swap on its tail (measured).
+ *
+ * Layout of a region (offsets from its start; every field native-endian):
+ *
+ *   0    struct mmio_shm_fanin_hdr, written by mmio_shm_fanin_init()
+ *   128  uint32_t wake: bumped by a producer before it wakes the consumer
+ *        (the futex word the consumer sleeps on); the rest unused
+ *   256  slot 0: uint64_t owner at +0 (0: free; else the claiming
+ *        producer's token: its binding's cookie on the device), the rest
+ *        of 128 bytes unused; at +128 a ring (the layout above, header
+ *        flags MMIO_SHM_RING_FANIN_SLOT) of slot_size - 128 bytes
+ *   256 + slot_size: slot 1, and so on
+ *
+ * A producer claims a slot with a compare-and-swap of owner from 0; only
+ * the consumer sets it back to 0, after it laid the slot's ring out anew.
+ * Every word a producer writes is untrusted, as in the ring: a slot whose
+ * producer writes garbage is -EPROTO for that slot, and the slot is laid
+ * out anew; the other slots go on.
+ *
+ * Liveness: on the device, the consumer calls mmio_shm_fanin_bind() and
+ * every producer joins with a device handle of its own, bound by
+ * mmio_shm_fanin_join(). The consumer finds a producer's binding by its
+ * token, and learns of its release (exit, crash, kill) at its next
+ * sleep, or within 1024 records while others keep it busy. A producer
+ * whose token names no binding is taken as gone. On a memfd or a file the
+ * consumer learns of a producer's end from elsewhere (waitpid(), a pidfd)
+ * and says so with mmio_shm_fanin_drop().
+ */
+
+/* struct mmio_shm_fanin_hdr's magic and version */
+#define MMIO_SHM_FANIN_MAGIC		0x6e696166u	/* "fain" on little-endian */
+#define MMIO_SHM_FANIN_VERSION		1u
+/* a fan-in slot's ring: its header's flags (struct mmio_shm_ring_hdr) */
+#define MMIO_SHM_RING_FANIN_SLOT	0x1u
+/* bytes before the first slot, and a slot's bytes before its ring */
+#define MMIO_SHM_FANIN_OVERHEAD		256u
+#define MMIO_SHM_FANIN_SLOT_OVERHEAD	128u
+/* the most slots a fan-in has (the device's endpoints less the consumer) */
+#define MMIO_SHM_FANIN_MAX_SLOTS	63u
+
+/**
+ * struct mmio_shm_fanin_hdr - the first 128 bytes of a fan-in's region
+ * @magic:       MMIO_SHM_FANIN_MAGIC, stored last (with release ordering)
+ * @version:     MMIO_SHM_FANIN_VERSION
+ * @region_size: bytes the fan-in uses: slot_offset + slots * slot_size
+ * @slot_offset: where slot 0 is (MMIO_SHM_FANIN_OVERHEAD)
+ * @slot_size:   bytes per slot: MMIO_SHM_FANIN_SLOT_OVERHEAD, then a ring
+ *               of MMIO_SHM_RING_OVERHEAD + a power of two
+ * @slots:       1 to MMIO_SHM_FANIN_MAX_SLOTS
+ * @flags:       0
+ * @reserved:    0
+ */
+struct mmio_shm_fanin_hdr {
+	uint32_t magic;
+	uint32_t version;
+	uint64_t region_size;
+	uint64_t slot_offset;
+	uint64_t slot_size;
+	uint32_t slots;
+	uint32_t flags;
+	uint32_t reserved[22];
+};
+
+/* the consumer's view of a fan-in; its fields are private to the library */
+struct mmio_shm_fanin;
+
+/**
+ * mmio_shm_fanin_init() - lay out a new fan-in and be its consumer
+ * @mem:   the region's start, aligned to MMIO_SHM_RING_ALIGN
+ * @len:   the region's length: each slot gets an equal share, its ring the
+ *         largest data area that fits (at least MMIO_SHM_RING_MIN_DATA)
+ * @slots: how many producers may be joined at once, 1 to
+ *         MMIO_SHM_FANIN_MAX_SLOTS
+ * @flags: 0
+ * @fanp:  receives the consumer's handle
+ *
+ * Ownership: the handle must be released with mmio_shm_fanin_detach().
+ * One thread (in any process) consumes; there is one consumer per region.
+ *
+ * Return: 0; -EINVAL for a NULL or misaligned @mem, flags, a NULL @fanp,
+ * @slots out of range or @len too small for them; -ENOMEM.
+ */
+MMIO_SHM_API int mmio_shm_fanin_init(void *mem, size_t len, unsigned int slots,
+				     unsigned int flags,
+				     struct mmio_shm_fanin **fanp);
+
+/**
+ * mmio_shm_fanin_bind() - learn of producers' deaths through the device
+ * @fan: the consumer's handle
+ * @shm: a handle on the device whose buffer holds the region, used for no
+ *       other binding, kept open as long as @fan is used
+ *
+ * Binds @shm to a free endpoint and names it in every slot, so producers
+ * waiting for room learn of the consumer's death too. From then on the
+ * consumer sleeps on the doorbell, and each producer must join bound.
+ *
+ * Return: 0; -EALREADY when @fan is bound; mmio_shm_bind()'s errors
+ * (-EBUSY, -ENOTTY for a file); -EINVAL for a NULL argument.
+ */
+MMIO_SHM_API int mmio_shm_fanin_bind(struct mmio_shm_fanin *fan,
+				     struct mmio_shm *shm);
+
+/**
+ * mmio_shm_fanin_recv() - the next record from any producer (consumer)
+ * @fan:        the consumer's handle
+ * @buf:        where the payload goes
+ * @size:       @buf's size
+ * @timeout_ns: how long to wait (the ring's timeout rule)
+ * @lenp:       receives the payload's length
+ * @slotp:      receives the slot the record (or the error) came from
+ *
+ * Takes up to 64 records in a row from one slot, then turns to the next,
+ * so a busy producer cannot starve the others (and a consumer freeing room
+ * in several full slots wakes each producer once per 64 records, not once
+ * per record). Sleeps, once for every slot, only when all are empty.
+ *
+ * Return: 0; -EPIPE when the producer of *@slotp is gone and every record
+ * it committed was received (once; the slot is then free again);
+ * -EPROTO when the producer of *@slotp wrote what it cannot have (its
+ * slot is laid out anew, the others go on); -EMSGSIZE when the record is
+ * longer than @size (*@lenp says how long; it stays first in its slot);
+ * -EAGAIN (@timeout_ns 0), -ETIMEDOUT, -EINTR; -EINVAL.
+ */
+MMIO_SHM_API int mmio_shm_fanin_recv(struct mmio_shm_fanin *fan, void *buf,
+				     size_t size, int64_t timeout_ns,
+				     size_t *lenp, unsigned int *slotp);
+
+/**
+ * mmio_shm_fanin_drop() - say that a slot's producer is gone (consumer)
+ * @fan:  the consumer's handle
+ * @slot: the slot, as mmio_shm_fanin_recv() reported it
+ *
+ * For a fan-in on a memfd or a file, where no kernel tells: the
+ * consumer's next mmio_shm_fanin_recv() calls deliver what the producer
+ * committed, then -EPIPE for @slot, which is then free again.
+ *
+ * Return: 0; -ENOENT when no producer holds @slot; -EINVAL.
+ */
+MMIO_SHM_API int mmio_shm_fanin_drop(struct mmio_shm_fanin *fan,
+				     unsigned int slot);
+
+/**
+ * mmio_shm_fanin_detach() - free the consumer's handle
+ * @fan: the handle; invalid once this returns
+ *
+ * Return: 0; -EINVAL for a NULL @fan.
+ */
+MMIO_SHM_API int mmio_shm_fanin_detach(struct mmio_shm_fanin *fan);
+
+/**
+ * mmio_shm_fanin_join() - claim a free slot of a fan-in (producer)
+ * @mem:   the region's start, aligned to MMIO_SHM_RING_ALIGN
+ * @len:   the mapping's length from @mem
+ * @shm:   on the device, a handle of this producer's own, not bound yet:
+ *         it is bound here, and closing it (or dying) leaves the slot;
+ *         NULL on a memfd or a file
+ * @flags: 0
+ * @ringp: receives a producer's handle on the slot's ring: send with
+ *         mmio_shm_ring_send() or _reserve()/_commit(), free it with
+ *         mmio_shm_ring_detach()
+ * @slotp: receives the slot (may be NULL)
+ *
+ * Return: 0; -EBUSY when every slot is taken; -EPROTO when the region does
+ * not hold a fan-in this library can use; mmio_shm_bind()'s errors;
+ * -EINVAL; -ENOMEM. After an error @shm may be bound: close it.
+ */
+MMIO_SHM_API int mmio_shm_fanin_join(void *mem, size_t len,
+				     struct mmio_shm *shm, unsigned int flags,
+				     struct mmio_shm_ring **ringp,
+				     unsigned int *slotp);
 
 #ifdef __cplusplus
 }

@@ -210,6 +210,8 @@ struct mmio_shm_ring {
 	struct mmio_shm *shm;		/* the device, once bound; not owned */
 	bool fenceless;			/* this process may publish without */
 					/* a fence: see ring_publish() */
+	_Atomic uint32_t *fan_wake;	/* a fan-in slot's producer: the */
+					/* shared word it bumps; else NULL */
 
 	/* the producer's side */
 	alignas(64) uint64_t tail;	/* its own position, as published */
@@ -222,8 +224,11 @@ struct mmio_shm_ring {
 	bool prod_told;			/* the block says fenceless already */
 
 	/* the consumer's side */
-	alignas(64) uint64_t head;	/* its own position, as published */
+	alignas(64) uint64_t head;	/* its own position; published but */
+					/* for a fan-in's lazy takes */
 	uint64_t tail_seen;		/* a checked tail loaded earlier */
+	bool head_lazy;			/* a fan-in slot's takes moved head */
+					/* past what is published */
 	uint64_t peek_size;		/* bytes of the peeked record; 0: none */
 	uint32_t cons_wake;		/* its wake word's value, as published */
 	uint64_t prod_woken;		/* the producer's sleep last woken */
@@ -269,6 +274,26 @@ static void ring_wake(struct ring_block *mine, uint32_t *val)
 {
 	atomic_store_explicit(&mine->wake, ++*val, memory_order_release);
 	syscall(SYS_futex, &mine->wake, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+}
+
+/*
+ * The producer of a fan-in slot wakes the consumer on the fan-in's shared
+ * word (mmio_shm_fanin_*, fanin.c), which several producers bump: an
+ * atomic add, not a store of a value this side keeps. Release as above.
+ */
+static void ring_wake_side(struct mmio_shm_ring *ring, struct ring_block *mine,
+			   uint32_t *val)
+{
+	if (mine == ring->tail_blk && ring->fan_wake)
+		mmio_shm_fan_wake(ring->fan_wake);
+	else
+		ring_wake(mine, val);
+}
+
+void mmio_shm_fan_wake(_Atomic uint32_t *word)
+{
+	atomic_fetch_add_explicit(word, 1, memory_order_release);
+	syscall(SYS_futex, word, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
 }
 
 static uint64_t ring_now(void)
@@ -362,7 +387,7 @@ static void ring_publish(struct mmio_shm_ring *ring, struct ring_block *mine,
 	    RING_SLEEP_DOORBELL && ring->shm)
 		mmio_shm_notify(ring->shm, NULL);
 	else
-		ring_wake(mine, wake);
+		ring_wake_side(ring, mine, wake);
 }
 
 /*
@@ -651,12 +676,19 @@ static bool ring_mem_ok(const void *mem, unsigned int flags,
 MMIO_SHM_API int mmio_shm_ring_init(void *mem, size_t len, unsigned int flags,
 				    struct mmio_shm_ring **ringp)
 {
+	if (!ring_mem_ok(mem, flags, ringp))
+		return -EINVAL;
+	return mmio_shm_ring_lay_out(mem, len, 0, ringp);
+}
+
+int mmio_shm_ring_lay_out(void *mem, size_t len, uint32_t hdr_flags,
+			  struct mmio_shm_ring **ringp)
+{
 	struct mmio_shm_ring_hdr *hdr = mem;
 	uint64_t room, data_size;
 	int ret;
 
-	if (!ring_mem_ok(mem, flags, ringp) ||
-	    len < MMIO_SHM_RING_OVERHEAD + MMIO_SHM_RING_MIN_DATA)
+	if (len < MMIO_SHM_RING_OVERHEAD + MMIO_SHM_RING_MIN_DATA)
 		return -EINVAL;
 	room = len - MMIO_SHM_RING_OVERHEAD;
 	if (room > MMIO_SHM_RING_MAX_DATA)
@@ -673,6 +705,7 @@ MMIO_SHM_API int mmio_shm_ring_init(void *mem, size_t len, unsigned int flags,
 	hdr->head_offset = RING_HEAD_OFFSET;
 	hdr->data_offset = MMIO_SHM_RING_OVERHEAD;
 	hdr->data_size = data_size;
+	hdr->flags = hdr_flags;
 	ret = ring_new(mem, data_size, 0, 0, ringp);
 	if (ret)
 		return ret;
@@ -685,13 +718,17 @@ MMIO_SHM_API int mmio_shm_ring_init(void *mem, size_t len, unsigned int flags,
 	return 0;
 }
 
-/* does the header describe a ring of this version inside @len bytes? */
-static bool ring_hdr_ok(const struct mmio_shm_ring_hdr *h, size_t len)
+/*
+ * Does the header describe a ring of this version inside @len bytes, with
+ * the header flags @hdr_flags (0 for a ring of its own)?
+ */
+static bool ring_hdr_ok(const struct mmio_shm_ring_hdr *h, size_t len,
+			uint32_t hdr_flags)
 {
 	size_t i;
 
 	if (h->magic != MMIO_SHM_RING_MAGIC ||
-	    h->version != MMIO_SHM_RING_VERSION || h->flags)
+	    h->version != MMIO_SHM_RING_VERSION || h->flags != hdr_flags)
 		return false;
 	for (i = 0; i < sizeof(h->reserved) / sizeof(h->reserved[0]); i++)
 		if (h->reserved[i])
@@ -713,19 +750,26 @@ MMIO_SHM_API int mmio_shm_ring_attach(void *mem, size_t len,
 				      unsigned int flags,
 				      struct mmio_shm_ring **ringp)
 {
+	if (!ring_mem_ok(mem, flags, ringp) ||
+	    len < sizeof(struct mmio_shm_ring_hdr))
+		return -EINVAL;
+	return mmio_shm_ring_attach_hdr(mem, len, 0, ringp);
+}
+
+int mmio_shm_ring_attach_hdr(void *mem, size_t len, uint32_t hdr_flags,
+			     struct mmio_shm_ring **ringp)
+{
 	struct mmio_shm_ring_hdr *hdr = mem, h;
 	struct ring_block *blk;
 	uint64_t head, tail;
 
-	if (!ring_mem_ok(mem, flags, ringp) || len < sizeof(h))
-		return -EINVAL;
 	/* the magic first, with acquire: the rest was written before it */
 	h.magic = __atomic_load_n(&hdr->magic, __ATOMIC_ACQUIRE);
 	if (h.magic != MMIO_SHM_RING_MAGIC)
 		return -EPROTO;
 	/* one copy, checked and then used: the header may change meanwhile */
 	memcpy(&h, hdr, sizeof(h));
-	if (!ring_hdr_ok(&h, len))
+	if (!ring_hdr_ok(&h, len, hdr_flags))
 		return -EPROTO;
 	/* the only time either position is read from the region */
 	blk = (struct ring_block *)(void *)((unsigned char *)mem +
@@ -919,6 +963,26 @@ MMIO_SHM_API int mmio_shm_ring_recv(struct mmio_shm_ring *ring, void *buf,
 	return mmio_shm_ring_release(ring);
 }
 
+/*
+ * Writes the binding @ep (of @shm) into @blk, this side's block, and wakes
+ * the other side's sleep on the futex: see below.
+ */
+static void ring_name_binding(struct mmio_shm_ring *ring, struct mmio_shm *shm,
+			      struct ring_block *blk, uint32_t *wake,
+			      const struct mmio_shm_endpoint *ep)
+{
+	atomic_store_explicit(&blk->endpoint, ep->index, memory_order_relaxed);
+	/* pairs with the acquire load in ring_peer() */
+	atomic_store_explicit(&blk->cookie, ep->cookie, memory_order_release);
+	ring->shm = shm;
+	/*
+	 * The other side may sleep on the futex, chosen before it saw the
+	 * cookie: a bind is an event it must wake for, so it changes the
+	 * word that side sleeps on, which then sleeps on the doorbell.
+	 */
+	ring_wake_side(ring, blk, wake);
+}
+
 MMIO_SHM_API int mmio_shm_ring_bind(struct mmio_shm_ring *ring,
 				    struct mmio_shm *shm, unsigned int side)
 {
@@ -943,16 +1007,7 @@ MMIO_SHM_API int mmio_shm_ring_bind(struct mmio_shm_ring *ring,
 	ret = mmio_shm_bind(shm, MMIO_SHM_ENDPOINT_ANY, &ep);
 	if (ret)
 		return ret;
-	atomic_store_explicit(&blk->endpoint, ep.index, memory_order_relaxed);
-	/* pairs with the acquire load in ring_peer() */
-	atomic_store_explicit(&blk->cookie, ep.cookie, memory_order_release);
-	ring->shm = shm;
-	/*
-	 * The other side may sleep on the futex, chosen before it saw the
-	 * cookie: a bind is an event it must wake for, so it changes the
-	 * word that side sleeps on, which then sleeps on the doorbell.
-	 */
-	ring_wake(blk, wake);
+	ring_name_binding(ring, shm, blk, wake, &ep);
 	return 0;
 }
 
@@ -971,4 +1026,114 @@ MMIO_SHM_API int mmio_shm_ring_peer_alive(struct mmio_shm_ring *ring,
 	else
 		return -EINVAL;
 	return ring_peer(ring, other, &seq);
+}
+
+/*
+ * The fan-in's hooks (fanin.c): a fan-in slot is a ring whose producer
+ * wakes the consumer on the fan-in's shared word, and whose consumer
+ * sleeps once for every slot, with its sleep words set in each slot's
+ * block as ring_wait_move() sets them in its one block.
+ */
+void mmio_shm_ring_fan_producer(struct mmio_shm_ring *ring,
+				_Atomic uint32_t *wake, struct mmio_shm *shm,
+				const struct mmio_shm_endpoint *ep)
+{
+	ring->fan_wake = wake;
+	if (shm)
+		ring_name_binding(ring, shm, ring->tail_blk, &ring->prod_wake,
+				  ep);
+}
+
+void mmio_shm_ring_fan_consumer(struct mmio_shm_ring *ring,
+				struct mmio_shm *shm,
+				const struct mmio_shm_endpoint *ep)
+{
+	ring_name_binding(ring, shm, ring->head_blk, &ring->cons_wake, ep);
+}
+
+void mmio_shm_ring_fan_sleep(struct mmio_shm_ring *ring, bool doorbell)
+{
+	struct ring_block *mine = ring->head_blk;
+	uint64_t ticket;
+
+	atomic_store_explicit(&mine->sleep_on, ring->tail_seen,
+			      memory_order_relaxed);
+	atomic_store_explicit(&mine->sleep_how, doorbell ? RING_SLEEP_DOORBELL :
+			      RING_SLEEP_FUTEX, memory_order_relaxed);
+	ticket = atomic_load_explicit(&mine->sleeps, memory_order_relaxed) + 1;
+	/* a waker that loads this ticket loads sleep_on/how after it */
+	atomic_store_explicit(&mine->sleeps, ticket, memory_order_release);
+	atomic_store_explicit(&mine->waiting, 1, memory_order_relaxed);
+}
+
+bool mmio_shm_ring_fan_fenceless(struct mmio_shm_ring *ring)
+{
+	return atomic_load_explicit(&ring->tail_blk->fenceless,
+				    memory_order_relaxed);
+}
+
+bool mmio_shm_ring_fan_moved(struct mmio_shm_ring *ring)
+{
+	return atomic_load_explicit(&ring->tail_blk->pos,
+				    memory_order_acquire) != ring->tail_seen;
+}
+
+void mmio_shm_ring_fan_awake(struct mmio_shm_ring *ring)
+{
+	atomic_store_explicit(&ring->head_blk->waiting, 0,
+			      memory_order_relaxed);
+}
+
+uint64_t mmio_shm_ring_deadline(int64_t timeout_ns)
+{
+	return ring_deadline(timeout_ns);
+}
+
+uint64_t mmio_shm_ring_now(void)
+{
+	return ring_now();
+}
+
+int mmio_shm_ring_doorbell_wait(struct mmio_shm *shm, uint64_t seq,
+				uint64_t deadline)
+{
+	return ring_doorbell_wait(shm, seq, deadline);
+}
+
+/*
+ * A fan-in slot's consumer takes a record without publishing its head:
+ * one publication per burst (mmio_shm_ring_fan_flush()), not one per
+ * record, so that a producer waiting for room does not pull the line of
+ * head back and forth with every record. Return: as mmio_shm_ring_recv()
+ * with a zero timeout.
+ */
+int mmio_shm_ring_fan_take(struct mmio_shm_ring *ring, void *buf, size_t size,
+			   size_t *lenp)
+{
+	const void *src;
+	size_t len;
+	int ret;
+
+	ret = mmio_shm_ring_peek(ring, RING_NOWAIT, &src, &len);
+	if (ret)
+		return ret;
+	*lenp = len;
+	if (len > size)
+		return -EMSGSIZE;
+	if (len)
+		memcpy(buf, src, len);
+	ring->head += ring->peek_size;
+	ring->peek_size = 0;
+	ring->head_lazy = true;
+	return 0;
+}
+
+/* publishes the head the lazy takes moved, if they moved it */
+void mmio_shm_ring_fan_flush(struct mmio_shm_ring *ring)
+{
+	if (!ring->head_lazy)
+		return;
+	ring->head_lazy = false;
+	ring_publish(ring, ring->head_blk, ring->tail_blk, ring->head,
+		     &ring->cons_wake, &ring->prod_woken, &ring->cons_told);
 }

@@ -28,6 +28,8 @@
 #define SEND_DEFAULT_RECORD (64u << 10)
 /* the longest pause between two looks for a ring not laid out yet */
 #define ATTACH_MAX_PAUSE_MS 64
+/* the slots of the fan-in recv --fanin lays out */
+#define FANIN_SLOTS 8
 
 static void __attribute__((noreturn, format(printf, 2, 3)))
 die_errno(int err, const char *fmt, ...)
@@ -81,6 +83,7 @@ struct opts {
 	bool init;		/* --init */
 	bool lines;		/* --lines */
 	uint64_t record_size;	/* --record-size; 0: the default */
+	bool fanin;		/* --fanin */
 };
 
 /* which options a subcommand takes, beyond -d, -h and -v */
@@ -93,6 +96,7 @@ enum {
 	OPT_INIT = 1 << 5,
 	OPT_LINES = 1 << 6,
 	OPT_RECORD_SIZE = 1 << 7,
+	OPT_FANIN = 1 << 8,
 };
 
 /* what a subcommand runs with */
@@ -123,6 +127,7 @@ static const struct option long_options[] = {
 	{ "init",	no_argument,		NULL, 'i' },
 	{ "lines",	no_argument,		NULL, 'L' },
 	{ "record-size", required_argument,	NULL, 'r' },
+	{ "fanin",	no_argument,		NULL, 'F' },
 	{ "help",	no_argument,		NULL, 'h' },
 	{ "version",	no_argument,		NULL, 'v' },
 	{ NULL,		0,			NULL, 0 },
@@ -139,6 +144,8 @@ static const char *const option_help[][2] = {
 	{ "i", "-i, --init         lay out a new ring first (one side only)" },
 	{ "L", "-L, --lines        one record per line, its newline included" },
 	{ "r", "-r, --record-size N  records of at most N bytes (default: 64K)" },
+	{ "F", "-F, --fanin        many senders, one receiver: recv lays out a fan-in\n"
+	       "                     of 8 slots and reads them all; each send takes a slot" },
 	{ "h", "-h, --help         show this help and exit" },
 	{ "v", "-v, --version      show the version and exit" },
 };
@@ -481,6 +488,42 @@ static struct mmio_shm_ring *attach_ring(const struct call *c, void *mem,
 }
 
 /*
+ * send --fanin: waits for the fan-in recv --fanin lays out (its magic, as
+ * attach_ring() does), then claims a slot, bound on the device so that
+ * the receiver learns when this process is gone (a file: unbound).
+ */
+static struct mmio_shm_ring *join_fanin(const struct call *c, void *mem,
+					uint64_t len)
+{
+	const struct mmio_shm_fanin_hdr *hdr = mem;
+	uint64_t start = now_ms(), pause_ms = 1;
+	struct mmio_shm_ring *ring;
+	struct timespec ts;
+	int ret;
+
+	while (!__atomic_load_n(&hdr->magic, __ATOMIC_ACQUIRE)) {
+		if (c->o->timeout_ms >= 0 &&
+		    now_ms() - start >= (uint64_t)c->o->timeout_ms)
+			die_errno(ETIMEDOUT, "send: no fan-in at offset %" PRIu64
+				  " (run recv --fanin)", c->o->offset);
+		ts.tv_sec = 0;
+		ts.tv_nsec = (long)pause_ms * 1000000;
+		nanosleep(&ts, NULL);
+		if (pause_ms < ATTACH_MAX_PAUSE_MS)
+			pause_ms *= 2;
+	}
+	ret = mmio_shm_fanin_join(mem, len, c->shm, 0, &ring, NULL);
+	if (ret == -ENOTTY)
+		ret = mmio_shm_fanin_join(mem, len, NULL, 0, &ring, NULL);
+	if (ret == -EBUSY)
+		die_errno(ret, "send: every slot of the fan-in is taken");
+	if (ret)
+		die_errno(ret, "send: join the fan-in at offset %" PRIu64,
+			  c->o->offset);
+	return ring;
+}
+
+/*
  * Lays out (--init) or attaches to the ring at --offset over --length
  * bytes (default: to the end of the buffer) and binds the handle to
  * @side on the device, so that the other side learns when this process
@@ -509,6 +552,11 @@ static struct mmio_shm_ring *open_ring(const struct call *c, unsigned int side,
 		die_errno(ENOSPC, "%s: %" PRIu64 " bytes at offset %" PRIu64
 			  " (a ring needs %" PRIu64 ")", what, len, o->offset,
 			  least);
+	if (o->fanin) {
+		if (o->init)
+			die_usage("send: --fanin and --init exclude each other (recv lays the fan-in out)");
+		return join_fanin(c, mem, len);
+	}
 	if (o->init) {
 		ret = mmio_shm_ring_init(mem, len, 0, &ring);
 		if (ret)
@@ -607,6 +655,74 @@ static void write_all(const void *buf, size_t len)
 	}
 }
 
+/*
+ * recv --fanin: lays out a fan-in of FANIN_SLOTS slots at --offset, bound
+ * on the device, and writes every sender's records as they come; a
+ * sender's empty record ends its stream only, and a sender gone is a note
+ * on stderr. Ends after --count records, or once --timeout passes without
+ * a record (the senders fell silent: not a failure).
+ */
+static int recv_fanin(const struct call *c)
+{
+	const uint64_t least = MMIO_SHM_FANIN_OVERHEAD + FANIN_SLOTS *
+			       (MMIO_SHM_FANIN_SLOT_OVERHEAD +
+				MMIO_SHM_RING_OVERHEAD + MMIO_SHM_RING_MIN_DATA);
+	struct mmio_shm_fanin *fan;
+	uint64_t len = c->o->length, got = 0;
+	unsigned int slot;
+	size_t n, size;
+	char *buf;
+	void *mem;
+	int ret;
+
+	if (c->o->offset % MMIO_SHM_RING_ALIGN)
+		die_usage("recv: offset %" PRIu64 " is not a multiple of %u",
+			  c->o->offset, MMIO_SHM_RING_ALIGN);
+	mem = map_bytes(c, c->o->offset, &len, MMIO_SHM_PROT_READ |
+			MMIO_SHM_PROT_WRITE);
+	if (len < least)
+		die_errno(ENOSPC, "recv: %" PRIu64 " bytes at offset %" PRIu64
+			  " (a fan-in of %u slots needs %" PRIu64 ")", len,
+			  c->o->offset, FANIN_SLOTS, least);
+	ret = mmio_shm_fanin_init(mem, len, FANIN_SLOTS, 0, &fan);
+	if (ret)
+		die_errno(ret, "recv: lay out a fan-in at offset %" PRIu64,
+			  c->o->offset);
+	ret = mmio_shm_fanin_bind(fan, c->shm);
+	if (ret && ret != -ENOTTY)
+		die_errno(ret, "recv: bind");
+	size = (size_t)len;
+	buf = malloc(size);
+	if (!buf)
+		die_errno(ENOMEM, "recv");
+	while (!c->o->count || got < c->o->count) {
+		ret = mmio_shm_fanin_recv(fan, buf, size, timeout_ns(c->o), &n,
+					  &slot);
+		if (ret == -EPIPE) {
+			fprintf(stderr, PROG ": recv: the sender in slot %u is gone\n",
+				slot);
+			continue;
+		}
+		if (ret == -EPROTO) {
+			fprintf(stderr, PROG ": recv: the sender in slot %u wrote garbage: dropped\n",
+				slot);
+			continue;
+		}
+		if (ret == -ETIMEDOUT || ret == -EAGAIN)
+			break;
+		if (ret)
+			die_errno(ret, "recv");
+		/* an empty record: that sender's stream is over */
+		if (!n)
+			continue;
+		write_all(buf, n);
+		got++;
+	}
+	free(buf);
+	mmio_shm_fanin_detach(fan);
+	return EXIT_SUCCESS;
+}
+
 static int cmd_recv(const struct call *c)
 {
 	struct mmio_shm_ring_hdr *hdr;
@@ -617,6 +733,11 @@ static int cmd_recv(const struct call *c)
 	void *mem;
 	int ret;
 
+	if (c->o->fanin) {
+		if (c->o->init)
+			die_usage("recv: --fanin lays out a fan-in: no --init");
+		return recv_fanin(c);
+	}
 	ring = open_ring(c, MMIO_SHM_RING_CONSUMER, &mem);
 	while (!c->o->count || got < c->o->count) {
 		/* written from the ring itself, no copy in between */
@@ -669,10 +790,10 @@ static const struct command commands[] = {
 	  OPT_TIMEOUT | OPT_COUNT | OPT_SEQ, 0, 0, cmd_watch, false },
 	{ "send", "", "Send standard input as records into a ring.",
 	  OPT_OFFSET | OPT_LENGTH | OPT_TIMEOUT | OPT_INIT | OPT_LINES |
-	  OPT_RECORD_SIZE, 0, 0, cmd_send, true },
+	  OPT_RECORD_SIZE | OPT_FANIN, 0, 0, cmd_send, true },
 	{ "recv", "", "Receive records from a ring to standard output.",
-	  OPT_OFFSET | OPT_LENGTH | OPT_TIMEOUT | OPT_COUNT | OPT_INIT, 0, 0,
-	  cmd_recv, true },
+	  OPT_OFFSET | OPT_LENGTH | OPT_TIMEOUT | OPT_COUNT | OPT_INIT |
+	  OPT_FANIN, 0, 0, cmd_recv, true },
 };
 
 /* the short option letters a subcommand (NULL: the top level) accepts */
@@ -682,6 +803,7 @@ static void short_options(const struct command *cmd, char *buf)
 		{ OPT_OFFSET, "o:" }, { OPT_LENGTH, "l:" },
 		{ OPT_TIMEOUT, "t:" }, { OPT_COUNT, "c:" }, { OPT_SEQ, "s:" },
 		{ OPT_INIT, "i" }, { OPT_LINES, "L" }, { OPT_RECORD_SIZE, "r:" },
+		{ OPT_FANIN, "F" },
 	};
 	size_t i;
 
@@ -757,6 +879,9 @@ static int parse_options(int argc, char **argv, const struct command *cmd,
 			break;
 		case 'L':
 			o->lines = true;
+			break;
+		case 'F':
+			o->fanin = true;
 			break;
 		case 'r':
 			o->record_size = parse_num(optarg, "record size");
