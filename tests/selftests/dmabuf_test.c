@@ -431,18 +431,17 @@ TEST_F_TIMEOUT(dev, vgem_imports_the_dmabuf_and_bufinfo_shows_it, VGEM_TIMEOUT)
 		TH_LOG("PRIME_FD_TO_HANDLE: %s", strerror(-handle));
 	}
 	n = bufinfo_attached(ino, &why);
-	if (n == -2)
-		TH_LOG("not checked: %s", why);
-	else
-		EXPECT_EQ(1, n);
+	ASSERT_NE(-2, n) {
+		TH_LOG("%s", why);
+	}
+	EXPECT_EQ(1, n);
 	/* the GEM object keeps the import after our fd is gone */
 	close(buf);
 	EXPECT_EQ(-1, shm_resize(self->fd, self->size + self->ps));
 	EXPECT_EQ(EBUSY, errno);
 	gc.handle = handle;
 	EXPECT_EQ(0, ioctl(drm, DRM_IOCTL_GEM_CLOSE_NR, &gc));
-	if (n != -2)
-		EXPECT_EQ(-1, bufinfo_attached(ino, &why));
+	EXPECT_EQ(-1, bufinfo_attached(ino, &why));
 	EXPECT_EQ(0, shm_resize(self->fd, self->size + self->ps));
 	close(drm);
 }
@@ -461,7 +460,7 @@ TEST_F_TIMEOUT(dev, vgem_cannot_import_a_read_only_dmabuf, VGEM_TIMEOUT)
 	ASSERT_LE(0, buf);
 	handle = vgem_import(drm, buf);
 	close(buf);
-	if (handle > 0) {
+	if (handle > 0 && !kernel_older_than(7, 0)) {
 		/* 7.x's vgem attaches at import and maps only when it must */
 		gc.handle = handle;
 		EXPECT_EQ(0, ioctl(drm, DRM_IOCTL_GEM_CLOSE_NR, &gc));
