@@ -172,10 +172,24 @@ void mmio_shm_endpoint_release(struct mmio_shm_file *mf);
 long mmio_shm_ioctl_bind(struct mmio_shm_file *mf, void __user *uarg);
 long mmio_shm_ioctl_peer(struct mmio_shm_dev *dev, void __user *uarg);
 
-/* dmabuf.c */
+/* dmabuf.c, built only with CONFIG_DMA_SHARED_BUFFER (see Kbuild) */
+#if IS_ENABLED(CONFIG_DMA_SHARED_BUFFER)
 bool mmio_shm_dmabuf_busy(struct mmio_shm_dev *dev);
 long mmio_shm_ioctl_export(struct file *file, struct mmio_shm_dev *dev,
 			   void __user *uarg);
+#else
+static inline bool mmio_shm_dmabuf_busy(struct mmio_shm_dev *dev)
+{
+	return false;
+}
+
+static inline long mmio_shm_ioctl_export(struct file *file,
+					 struct mmio_shm_dev *dev,
+					 void __user *uarg)
+{
+	return -EOPNOTSUPP;
+}
+#endif
 
 /* fops.c */
 extern const struct file_operations mmio_shm_fops;

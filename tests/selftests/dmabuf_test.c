@@ -24,6 +24,7 @@
 #include <sys/mount.h>
 #include <linux/dma-buf.h>
 
+#define DEV_HOOKS
 #include "fixture.h"
 
 /* DRM's UAPI (include/uapi/drm/drm.h): the three calls used here */
@@ -85,6 +86,33 @@ static int dmabuf_sync(int fd, uint64_t flags)
 	struct dma_buf_sync s = { .flags = flags };
 
 	return ioctl(fd, DMA_BUF_IOCTL_SYNC, &s) ? -errno : 0;
+}
+
+/* why this kernel cannot export at all, or NULL */
+static const char *export_unsupported(int fd)
+{
+	struct mmio_shm_export_args e = { .size = sizeof(e), .reserved = 1 };
+
+	/* EINVAL for the reserved word where EXPORT exists */
+	if (ioctl(fd, MMIO_SHM_IOC_EXPORT, &e) && errno == EOPNOTSUPP)
+		return "EXPORT: EOPNOTSUPP, this kernel has no dma-buf (CONFIG_DMA_SHARED_BUFFER is off)";
+	return NULL;
+}
+
+static void dev_setup_hook(struct __test_metadata *_metadata,
+			   FIXTURE_DATA(dev) *self,
+			   const FIXTURE_VARIANT(dev) *variant)
+{
+	const char *why = export_unsupported(self->fd);
+
+	if (why)
+		SETUP_SKIP("%s", why);
+}
+
+static void dev_teardown_hook(struct __test_metadata *_metadata,
+			      FIXTURE_DATA(dev) *self,
+			      const FIXTURE_VARIANT(dev) *variant)
+{
 }
 
 TEST_F(dev, export_refuses_a_misaligned_offset)
@@ -549,9 +577,18 @@ FIXTURE(mod) {
 
 FIXTURE_SETUP(mod)
 {
+	const char *why;
+	int fd;
+
 	if (!getenv("MMIO_SHM_KO"))
 		SETUP_SKIP("MMIO_SHM_KO not set: cannot load the module back");
 	ASSERT_TRUE(module_loaded());
+	fd = open("/dev/" MODNAME, O_RDONLY);
+	ASSERT_LE(0, fd);
+	why = export_unsupported(fd);
+	close(fd);
+	if (why)
+		SETUP_SKIP("%s", why);
 	module_params(self->params, sizeof(self->params));
 	self->ps = page_size();
 }

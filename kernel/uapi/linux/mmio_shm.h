@@ -273,7 +273,8 @@ struct mmio_shm_peer_args {
  * for as long as it lives (its last fd closed, its last mapping and its
  * last importer gone); meanwhile RESIZE fails with EBUSY.
  * The device fd must be open for reading, and for writing unless
- * MMIO_SHM_EXPORT_READ_ONLY is given (EACCES otherwise). A read-only
+ * MMIO_SHM_EXPORT_READ_ONLY is given (EACCES otherwise). EOPNOTSUPP: the
+ * kernel was built without dma-buf (CONFIG_DMA_SHARED_BUFFER). A read-only
  * dma-buf maps only without PROT_WRITE, lets devices only read it
  * (DMA_TO_DEVICE) and is never mapped into the kernel (no vmap).
  */
