@@ -24,6 +24,8 @@
 #include <sys/mount.h>
 #include <linux/dma-buf.h>
 
+#include "libmmio_shm.h"
+
 #define DEV_HOOKS
 #include "fixture.h"
 
@@ -347,6 +349,31 @@ static int vgem_find(void)
 		close(fd);
 	}
 	return -1;
+}
+
+/* mmio_shm_export_dmabuf(): the same export, through the library */
+TEST_F(dev, library_exports_a_range_that_outlives_the_handle)
+{
+	struct mmio_shm *ro;
+	char *p;
+	int buf;
+
+	ASSERT_EQ(0, mmio_shm_open(shm_dev_path(), MMIO_SHM_OPEN_RDONLY, &ro));
+	EXPECT_EQ(-EACCES, mmio_shm_export_dmabuf(ro, 0, self->ps, 0));
+	EXPECT_EQ(-EINVAL, mmio_shm_export_dmabuf(ro, 1, self->ps,
+						  MMIO_SHM_EXPORT_DMABUF_READ_ONLY));
+	buf = mmio_shm_export_dmabuf(ro, self->ps, self->ps,
+				     MMIO_SHM_EXPORT_DMABUF_READ_ONLY |
+				     MMIO_SHM_EXPORT_DMABUF_CLOEXEC);
+	ASSERT_LE(0, buf);
+	EXPECT_EQ(0, mmio_shm_close(ro));
+	EXPECT_EQ(FD_CLOEXEC, fcntl(buf, F_GETFD) & FD_CLOEXEC);
+	ASSERT_EQ(4, pwrite(self->fd, "lib", 4, self->ps));
+	p = mmap(NULL, self->ps, PROT_READ, MAP_SHARED, buf, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_STREQ("lib", p);
+	EXPECT_EQ(0, munmap(p, self->ps));
+	close(buf);
 }
 
 /*

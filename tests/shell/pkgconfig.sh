@@ -11,7 +11,7 @@
 . "$(dirname "$0")/tap.sh"
 
 INSTALLED="
-usr/lib/libmmio_shm.so.1.2.0
+usr/lib/libmmio_shm.so.1.3.0
 usr/lib/libmmio_shm.so.1
 usr/lib/libmmio_shm.so
 usr/lib/libmmio_shm.a
@@ -76,7 +76,7 @@ install_pkgconfig_uninstall() {
 	run env PKG_CONFIG_PATH="$T/dest/usr/lib/pkgconfig" \
 		PKG_CONFIG_LIBDIR="$T/dest/usr/lib/pkgconfig" \
 		PKG_CONFIG_SYSROOT_DIR="$T/dest" bash -c '
-		test "$(pkg-config --modversion libmmio_shm)" = 1.2.0 &&
+		test "$(pkg-config --modversion libmmio_shm)" = 1.3.0 &&
 		cc -std=c11 -Wall -Werror -o "$1/outside" "$1/outside.c" \
 			$(pkg-config --cflags --libs libmmio_shm) 2>&1 &&
 		readelf -d "$1/outside" | grep -q "NEEDED.*libmmio_shm.so.1]" &&
