@@ -381,8 +381,8 @@ static int mmio_shm_buf_publish(struct mmio_shm_dev *dev, size_t size)
  * killed part-way leaves the buffer as it was.
  *
  * Return: 0, or a negative errno with the buffer unchanged: -ENOMEM past
- * the cap, -EBUSY while mapped or, for a shrink, while a page it would drop
- * may be pinned for DMA, -EINTR when killed.
+ * the cap, -EBUSY while mapped or exported as a dma-buf or, for a shrink,
+ * while a page it would drop may be pinned for DMA, -EINTR when killed.
  */
 int mmio_shm_buf_resize(struct mmio_shm_dev *dev, u64 new_size)
 {
@@ -401,6 +401,9 @@ int mmio_shm_buf_resize(struct mmio_shm_dev *dev, u64 new_size)
 		return 0;
 	/* fail early; mmio_shm_buf_publish() checks again under the lock */
 	if (atomic_read(&dev->nr_maps))
+		return -EBUSY;
+	/* a device may be doing DMA into exported pages */
+	if (mmio_shm_dmabuf_busy(dev))
 		return -EBUSY;
 
 	if (size < old_size) {

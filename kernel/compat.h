@@ -12,6 +12,8 @@
 #ifndef _MMIO_SHM_COMPAT_H
 #define _MMIO_SHM_COMPAT_H
 
+#include <linux/dma-buf.h>
+#include <linux/err.h>
 #include <linux/fs.h>
 #include <linux/ktime.h>
 #include <linux/lockdep.h>
@@ -171,5 +173,58 @@ static inline ktime_t mmio_shm_timens_mono_to_host(ktime_t tim)
 	return tim;
 #endif
 }
+
+/*
+ * dma_buf_export() and the rest of the exporter API are in the symbol
+ * namespace DMA_BUF since 5.16 (on 5.10 the import names a namespace no
+ * symbol is in, which the loader ignores); 6.13 made MODULE_IMPORT_NS()
+ * take the namespace as a string.
+ */
+#if KERNEL_VERSION(6, 13, 0) > LINUX_VERSION_CODE
+#define MMIO_SHM_IMPORT_NS_DMA_BUF	MODULE_IMPORT_NS(DMA_BUF)
+#else
+#define MMIO_SHM_IMPORT_NS_DMA_BUF	MODULE_IMPORT_NS("DMA_BUF")
+#endif
+
+/* dmabuf.c: the kernel mapping of an export, as a plain address */
+void *mmio_shm_export_vmap(struct dma_buf *dmabuf);
+void mmio_shm_export_vunmap(struct dma_buf *dmabuf, void *vaddr);
+
+/*
+ * dma_buf_ops.vmap and .vunmap, in the running kernel's signature. 5.11
+ * made .vmap fill a struct dma_buf_map (renamed struct iosys_map in 5.18)
+ * and return an errno; 5.10's returned the address, NULL on failure.
+ */
+#if KERNEL_VERSION(5, 11, 0) > LINUX_VERSION_CODE
+static inline void *mmio_shm_dmabuf_vmap(struct dma_buf *dmabuf)
+{
+	void *vaddr = mmio_shm_export_vmap(dmabuf);
+
+	return IS_ERR(vaddr) ? NULL : vaddr;
+}
+
+static inline void mmio_shm_dmabuf_vunmap(struct dma_buf *dmabuf,
+					  void *vaddr)
+{
+	mmio_shm_export_vunmap(dmabuf, vaddr);
+}
+#else
+static inline int mmio_shm_dmabuf_vmap(struct dma_buf *dmabuf,
+				       struct iosys_map *map)
+{
+	void *vaddr = mmio_shm_export_vmap(dmabuf);
+
+	if (IS_ERR(vaddr))
+		return PTR_ERR(vaddr);
+	iosys_map_set_vaddr(map, vaddr);
+	return 0;
+}
+
+static inline void mmio_shm_dmabuf_vunmap(struct dma_buf *dmabuf,
+					  struct iosys_map *map)
+{
+	mmio_shm_export_vunmap(dmabuf, map->vaddr);
+}
+#endif
 
 #endif /* _MMIO_SHM_COMPAT_H */

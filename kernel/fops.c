@@ -312,6 +312,8 @@ static long mmio_shm_fop_ioctl(struct file *file, unsigned int cmd,
 		return mmio_shm_ioctl_bind(mf, uarg);
 	case MMIO_SHM_IOC_PEER:
 		return mmio_shm_ioctl_peer(mf->dev, uarg);
+	case MMIO_SHM_IOC_EXPORT:
+		return mmio_shm_ioctl_export(file, mf->dev, uarg);
 	default:
 		return -ENOTTY;
 	}

@@ -246,6 +246,7 @@ static int mmio_shm_dev_setup(struct mmio_shm_dev *dev, unsigned int index,
 	mutex_init(&dev->lock);
 	atomic_set(&dev->nr_open, 0);
 	atomic_set(&dev->nr_maps, 0);
+	atomic_set(&dev->nr_exports, 0);
 	mmio_shm_doorbell_init(dev);
 	mmio_shm_endpoint_init(dev);
 

@@ -81,7 +81,10 @@ struct mmio_shm_buf {
  *              VMAs pass faults on to them (see mmap.c). Set once under
  *              @lock, before any VMA can fault, constant afterwards.
  * @nr_open:    open file descriptions of this node
- * @nr_maps:    live VMAs mapping @buf
+ * @nr_maps:    live VMAs mapping @buf, through the device or a dma-buf
+ * @nr_exports: live dma-bufs of ranges of @buf (dmabuf.c); raised only
+ *              with @resize_sem held, so RESIZE, holding it for writing,
+ *              sees a stable "any" (mmio_shm_dmabuf_busy())
  * @seq:        doorbell sequence; incremented with release ordering by
  *              every ring, read with acquire ordering (see doorbell.c)
  * @seq_wq:     waiters for @seq to move: MMIO_SHM_IOC_WAIT and poll()
@@ -103,6 +106,7 @@ struct mmio_shm_dev {
 	const struct vm_operations_struct *shmem_vm_ops;
 	atomic_t nr_open;
 	atomic_t nr_maps;
+	atomic_t nr_exports;
 	atomic64_t seq;
 	wait_queue_head_t seq_wq;
 	spinlock_t ep_lock;		/* endpoints and their cookies */
@@ -169,6 +173,25 @@ void mmio_shm_endpoint_init(struct mmio_shm_dev *dev);
 void mmio_shm_endpoint_release(struct mmio_shm_file *mf);
 long mmio_shm_ioctl_bind(struct mmio_shm_file *mf, void __user *uarg);
 long mmio_shm_ioctl_peer(struct mmio_shm_dev *dev, void __user *uarg);
+
+/* dmabuf.c, built only with CONFIG_DMA_SHARED_BUFFER (see Kbuild) */
+#if IS_ENABLED(CONFIG_DMA_SHARED_BUFFER)
+bool mmio_shm_dmabuf_busy(struct mmio_shm_dev *dev);
+long mmio_shm_ioctl_export(struct file *file, struct mmio_shm_dev *dev,
+			   void __user *uarg);
+#else
+static inline bool mmio_shm_dmabuf_busy(struct mmio_shm_dev *dev)
+{
+	return false;
+}
+
+static inline long mmio_shm_ioctl_export(struct file *file,
+					 struct mmio_shm_dev *dev,
+					 void __user *uarg)
+{
+	return -EOPNOTSUPP;
+}
+#endif
 
 /* fops.c */
 extern const struct file_operations mmio_shm_fops;

@@ -2,7 +2,7 @@
 /*
  * Description: the device-only calls (mmio_shm_resize(), mmio_shm_zero(),
  * mmio_shm_notify(), mmio_shm_wait(), mmio_shm_bind(),
- * mmio_shm_peer_alive()) return -ENOTTY on a memfd or a
+ * mmio_shm_peer_alive(), mmio_shm_export_dmabuf()) return -ENOTTY on a memfd or a
  * regular file, change nothing there, and refuse NULL handles and a zero
  * size with -EINVAL.
  */
@@ -89,6 +89,16 @@ TEST_F(file, bad_arguments_are_einval)
 	EXPECT_EQ(-EINVAL, mmio_shm_zero(NULL));
 	EXPECT_EQ(-EINVAL, mmio_shm_notify(NULL, NULL));
 	EXPECT_EQ(-EINVAL, mmio_shm_wait(NULL, 0, 0, NULL));
+}
+
+/* only the device can hand its pages to other drivers; flags are checked first */
+TEST_F(file, export_dmabuf_is_enotty)
+{
+	EXPECT_EQ(-ENOTTY, mmio_shm_export_dmabuf(self->shm, 0, self->ps, 0));
+	EXPECT_EQ(-ENOTTY, mmio_shm_export_dmabuf(self->shm, 0, self->ps,
+						  MMIO_SHM_EXPORT_DMABUF_READ_ONLY));
+	EXPECT_EQ(-EINVAL, mmio_shm_export_dmabuf(self->shm, 0, self->ps, 4));
+	EXPECT_EQ(-EINVAL, mmio_shm_export_dmabuf(NULL, 0, self->ps, 0));
 }
 
 TEST_F(file, bind_and_peer_alive_are_enotty_no_kernel_can_tell)

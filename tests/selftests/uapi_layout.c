@@ -22,6 +22,7 @@ ARGS_SIZE(notify, MMIO_SHM_NOTIFY_ARGS_SIZE_VER0);
 ARGS_SIZE(wait, MMIO_SHM_WAIT_ARGS_SIZE_VER0);
 ARGS_SIZE(bind, MMIO_SHM_BIND_ARGS_SIZE_VER0);
 ARGS_SIZE(peer, MMIO_SHM_PEER_ARGS_SIZE_VER0);
+ARGS_SIZE(export, MMIO_SHM_EXPORT_ARGS_SIZE_VER0);
 
 /* every struct: @size first, @flags second */
 #define ARGS_HEAD(name)							\
@@ -36,6 +37,7 @@ ARGS_HEAD(notify);
 ARGS_HEAD(wait);
 ARGS_HEAD(bind);
 ARGS_HEAD(peer);
+ARGS_HEAD(export);
 
 /* one object per ABI that the Makefile can depend on */
 int mmio_shm_uapi_layout_checked;

@@ -41,12 +41,12 @@ man_pages_render_without_warnings() {
 		done
 		echo "pages: $n"'
 	assert_eq 0 "$status"
-	# 1 + 36 + 1 + 1 pages (mmio_shm_zero_range.3 came with 1.0, the ten
+	# 1 + 37 + 1 + 1 pages (mmio_shm_zero_range.3 came with 1.0, the ten
 	# mmio_shm_ring_*.3, mmio_shm_bind.3, mmio_shm_peer_alive.3 and
 	# mmio_shm_ring_bind.3 with 1.1, mmio_shm_ring_peer_alive.3 and
-	# mmio_shm_ring.7 with 1.2, the six mmio_shm_fanin_*.3 with 1.3), and
-	# no other line
-	expect_eq $'pages: 39\n' "$out"
+	# mmio_shm_ring.7 with 1.2, the six mmio_shm_fanin_*.3 and
+	# mmio_shm_export_dmabuf.3 with 1.3), and no other line
+	expect_eq $'pages: 40\n' "$out"
 }
 
 help_and_version() {

@@ -255,6 +255,33 @@ MMIO_SHM_API int mmio_shm_zero(struct mmio_shm *shm);
 MMIO_SHM_API int mmio_shm_zero_range(struct mmio_shm *shm, uint64_t offset,
 				     uint64_t length);
 
+/* mmio_shm_export_dmabuf() flags */
+#define MMIO_SHM_EXPORT_DMABUF_CLOEXEC		0x1u	/* fd close-on-exec */
+#define MMIO_SHM_EXPORT_DMABUF_READ_ONLY	0x2u	/* nobody writes through it */
+
+/**
+ * mmio_shm_export_dmabuf() - hand a range of the buffer to other drivers
+ * @shm:    a handle of the device, read-write unless the export is read-only
+ * @offset: first byte of the range, a multiple of the page size
+ * @length: bytes in the range, not 0, a multiple of the page size; the
+ *          range within the buffer
+ * @flags:  0, MMIO_SHM_EXPORT_DMABUF_CLOEXEC, MMIO_SHM_EXPORT_DMABUF_READ_ONLY
+ *
+ * Exports the range as a dma-buf (MMIO_SHM_IOC_EXPORT, mmio_shm(4),
+ * "Handing the buffer to other drivers"): a V4L2 or DRM driver imports the
+ * returned fd and reads or writes the buffer's pages itself, and mmap(2)
+ * of it maps the range. The fd is the caller's, to close with close(2);
+ * closing the handle leaves it working. While it (or a mapping or an
+ * import of it) lives, mmio_shm_resize() fails with -EBUSY.
+ *
+ * Return: the dma-buf fd, or a negative errno: -EINVAL for a bad range or
+ * unknown flags, -EACCES for a read-only handle without
+ * MMIO_SHM_EXPORT_DMABUF_READ_ONLY, -ENOTTY on a file, -EOPNOTSUPP on a
+ * kernel without dma-buf.
+ */
+MMIO_SHM_API int mmio_shm_export_dmabuf(struct mmio_shm *shm, uint64_t offset,
+					uint64_t length, unsigned int flags);
+
 /**
  * mmio_shm_notify() - ring the doorbell, waking every waiter
  * @shm:  the handle

@@ -45,10 +45,10 @@
 /*
  * Interface version reported by MMIO_SHM_IOC_INFO: major << 16 | minor.
  * The minor grows when commands, flags or fields are added. 1.1 added
- * BIND and PEER; 1.2 the @size written back (see above).
+ * BIND and PEER; 1.2 the @size written back (see above); 1.3 EXPORT.
  */
 #define MMIO_SHM_VERSION_MAJOR	1
-#define MMIO_SHM_VERSION_MINOR	2
+#define MMIO_SHM_VERSION_MINOR	3
 #define MMIO_SHM_VERSION \
 	((MMIO_SHM_VERSION_MAJOR << 16) | MMIO_SHM_VERSION_MINOR)
 
@@ -250,6 +250,49 @@ struct mmio_shm_peer_args {
 
 #define MMIO_SHM_PEER_ARGS_SIZE_VER0	32
 
+/* MMIO_SHM_IOC_EXPORT flags: the new fd is close-on-exec */
+#define MMIO_SHM_EXPORT_CLOEXEC		0x1U
+/* MMIO_SHM_IOC_EXPORT flags: a dma-buf that neither CPU nor device writes */
+#define MMIO_SHM_EXPORT_READ_ONLY	0x2U
+
+/**
+ * struct mmio_shm_export_args - argument of MMIO_SHM_IOC_EXPORT (since 1.3)
+ * @size:      in: sizeof(struct mmio_shm_export_args); out: the bytes the
+ *             kernel filled
+ * @flags:     in: 0, MMIO_SHM_EXPORT_CLOEXEC, MMIO_SHM_EXPORT_READ_ONLY or
+ *             both
+ * @offset:    in: first byte of the range, a multiple of the page size
+ * @length:    in: bytes in the range, not 0, a multiple of the page size;
+ *             the range must lie inside the buffer
+ * @fd:        out: the dma-buf file descriptor
+ * @reserved:  must be 0
+ *
+ * Exports the range as a dma-buf (Documentation/driver-api/dma-buf.rst)
+ * that other drivers can import and map for DMA, and that mmap(2) maps as
+ * the device does. The dma-buf keeps the range's pages, and the module,
+ * for as long as it lives (its last fd closed, its last mapping and its
+ * last importer gone); meanwhile RESIZE fails with EBUSY.
+ * The device fd must be open for reading, and for writing unless
+ * MMIO_SHM_EXPORT_READ_ONLY is given (EACCES otherwise). EOPNOTSUPP: the
+ * kernel was built without dma-buf (CONFIG_DMA_SHARED_BUFFER). A read-only
+ * dma-buf maps only without PROT_WRITE, lets devices only read it
+ * (DMA_TO_DEVICE) and is never mapped into the kernel (no vmap).
+ */
+struct mmio_shm_export_args {
+	__u32 size;
+	__u32 flags;
+	__u64 offset;
+	__u64 length;
+	__s32 fd;
+	__u32 reserved;
+#ifdef MMIO_SHM_TEST_GROW
+	/* private: tests only, see MMIO_SHM_TEST_GROW */
+	__u64 test_grown;
+#endif
+};
+
+#define MMIO_SHM_EXPORT_ARGS_SIZE_VER0	32
+
 /* unused in Documentation/userspace-api/ioctl/ioctl-number.rst */
 #define MMIO_SHM_IOC_MAGIC	0xe2
 
@@ -261,5 +304,6 @@ struct mmio_shm_peer_args {
 #define MMIO_SHM_IOC_WAIT	_IO(MMIO_SHM_IOC_MAGIC, 4)
 #define MMIO_SHM_IOC_BIND	_IO(MMIO_SHM_IOC_MAGIC, 5)
 #define MMIO_SHM_IOC_PEER	_IO(MMIO_SHM_IOC_MAGIC, 6)
+#define MMIO_SHM_IOC_EXPORT	_IO(MMIO_SHM_IOC_MAGIC, 7)
 
 #endif /* _UAPI_LINUX_MMIO_SHM_H */
