@@ -16,8 +16,10 @@
  * the device itself mmap_test.c's. The cases that unload the module need
  * MMIO_SHM_KO (run-suite.sh sets it) and load it back with the parameters
  * it had. vgem comes from `modprobe vgem`, or, in a guest whose kernel's
- * modules are not under /lib/modules, `modprobe -d $MMIO_SHM_MODROOT`:
- * without it the vgem cases skip with the reason.
+ * modules are not under /lib/modules, `modprobe -d $MMIO_SHM_MODROOT`
+ * (default: $MMIO_SHM_BUILD/guest-modules, where tests/provision/kernels.sh
+ * copies vgem and what it needs for 5.10, 6.12 and 7.2): without it the
+ * vgem cases skip with the reason.
  */
 #define _GNU_SOURCE
 #include <sys/mman.h>
@@ -384,11 +386,16 @@ static int vgem_open(const char **why)
 {
 	static char reason[160];
 	const char *root = getenv("MMIO_SHM_MODROOT");
-	char cmd[640];
+	const char *build = getenv("MMIO_SHM_BUILD");
+	char cmd[1280], dflt[512];
 	int fd = vgem_find();
 
 	if (fd >= 0)
 		return fd;
+	if (!root && build) {
+		snprintf(dflt, sizeof(dflt), "%s/guest-modules", build);
+		root = dflt;
+	}
 
 	/*
 	 * modprobe -d ROOT with ROOT's index files copied to /tmp first: a
@@ -408,7 +415,7 @@ static int vgem_open(const char **why)
 		return fd;
 	snprintf(reason, sizeof(reason),
 		 "no vgem node in /dev/dri: modprobe vgem failed (no modules for this kernel under /lib/modules%s)",
-		 root ? " nor MMIO_SHM_MODROOT" : "; MMIO_SHM_MODROOT unset");
+		 root ? " nor MMIO_SHM_MODROOT" : "; MMIO_SHM_MODROOT and MMIO_SHM_BUILD unset");
 	*why = reason;
 	return -1;
 }
