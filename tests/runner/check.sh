@@ -135,6 +135,12 @@ if [ "$HOST_TIERS" = 1 ]; then
 	t_tests=$((t_tests + SECONDS - t0))
 fi
 
+# the debug kernel's runs after the suite: a list that came out empty
+# would leave a debug tier that passes on the suite alone
+if [ -n "$DEBUG_LIST" ] && [ -z "$(make -s -C tests BUILD="$BUILD" list-debug)" ]; then
+	step "the debug tier's runs (make -C tests list-debug printed none)" false
+fi
+
 echo "== kselftests in the $KERNEL guest"
 t0=$SECONDS
 # the suite's own time, in the guest's clock, for the boot's to be the rest

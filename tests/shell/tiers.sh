@@ -8,7 +8,9 @@
 # reason, in parentheses, are not tiers (a reason that mentions the debug
 # kernel does not put the test in the debug tier). A line naming a tier
 # that does not exist stops make with the name, rather than leaving the
-# test out of every tier.
+# test out of every tier. list-debug names the runs make check-debug adds
+# after the suite: stress, stress-ng, the fuzzer, trinity, the fail-nth
+# sweep, and kmemleak last.
 
 . "$(dirname "$0")/tap.sh"
 
@@ -91,9 +93,17 @@ an_unknown_tier_stops_make() {
 	expect_contains "unknown tier: debgu" "$out"
 }
 
-plan 4
+the_debug_tier_lists_its_runs() {
+	run make -s -C "$TOP/tests" BUILD="$BUILD" list-debug
+	assert_eq 0 "$status" "list-debug"
+	expect_eq "stress/run.sh stress/stress-ng.sh fuzz/run.sh fuzz/trinity.sh faultinject/sweep.sh shell/kmemleak.sh" \
+		"$(echo $out | sed "s|$TOP/tests/||g")" "list-debug, in its order"
+}
+
+plan 5
 run_case each_test_runs_in_the_tiers_its_line_names
 run_case a_reason_naming_a_tier_does_not_add_it
 run_case a_test_without_a_line_runs_everywhere
 run_case an_unknown_tier_stops_make
+run_case the_debug_tier_lists_its_runs
 tap_exit
