@@ -14,53 +14,9 @@
 
 . "$(dirname "$0")/tap.sh"
 
-FUZZER=$BUILD/fuzz/ring_fuzz
-SEEDS=$TOP/tests/fuzz/corpus/ring
-CORPUS=$BUILD/fuzz/ring-corpus
-ARTIFACTS=$BUILD/fuzz/ring-artifacts
-RUNS=${RING_FUZZ_RUNS:-20000}
-
-setup() {
-	assert_true test -x "$FUZZER"
-}
-
-the_seed_corpus_replays_clean() {
-	local seeds
-
-	seeds=$(find "$SEEDS" -type f | sort)
-	assert_ne "" "$seeds" "seeds in $SEEDS"
-	# shellcheck disable=SC2086
-	run2 "$FUZZER" $seeds
-	[ "$status" -eq 0 ] || log "$out"
-	assert_eq 0 "$status" "the fuzzer's exit status on the seeds"
-	expect_eq "$(echo "$seeds" | wc -l)" "$(echo "$out" | grep -c '^Executed ')" \
-		"seeds executed"
-}
-
-fuzzing_from_the_corpus_finds_nothing() {
-	local limit stats
-
-	mkdir -p "$CORPUS" "$ARTIFACTS"
-	cp -n "$SEEDS"/* "$CORPUS"/
-	if [ -n "${RING_FUZZ_SECONDS:-}" ]; then
-		limit="-max_total_time=$RING_FUZZ_SECONDS"
-	else
-		limit="-runs=$RUNS"
-	fi
-	# a fixed seed in make check, so that a run can be repeated
-	run2 "$FUZZER" "$limit" -timeout=10 -seed="${RING_FUZZ_SEED:-1}" \
-		-artifact_prefix="$ARTIFACTS/" -print_final_stats=1 "$CORPUS"
-	[ "$status" -eq 0 ] || log "$(echo "$out" | tail -n 60)"
-	assert_eq 0 "$status" "the fuzzer's exit status"
-	# what it did, for the log: executions and coverage
-	stats=$(echo "$out" | grep -E '^(Done|#[0-9]+[[:space:]]+DONE)' | tr '\n' ' ')
-	log "$stats"
-	expect_contains "cov:" "$out"
-	if [ -z "${RING_FUZZ_SECONDS:-}" ]; then
-		expect_contains "Done $RUNS runs" "$out"
-	fi
-	expect_eq "" "$(ls "$ARTIFACTS")" "crash inputs left"
-}
+# shellcheck source=tests/shell/libfuzzer_cases.sh
+. "$(dirname "$0")/libfuzzer_cases.sh"
+fuzz_target ring RING_FUZZ 20000
 
 plan 2
 run_case the_seed_corpus_replays_clean
