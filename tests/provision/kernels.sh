@@ -195,9 +195,11 @@ if [ ! -d "$kdir" ] || [ ! -f "$vmlinuz" ]; then
 	echo "kernels: no usable $KERNEL kernel (headers: '$kdir', image: '$vmlinuz')" >&2
 	exit 1
 fi
-# the modules tests/shell/rdma.sh (soft-RoCE on a veth pair) and
-# tests/selftests/dmabuf_test.c (vgem, an importer of dma-bufs) load, where
-# the guest of a kernel other than the system's own finds them:
+# the modules tests/shell/rdma.sh (soft-RoCE on a veth pair),
+# tests/selftests/dmabuf_test.c (vgem) and vivid_test.c (vivid), importers
+# of dma-bufs, load, where the guest of a kernel other than the system's own
+# finds them (vivid brings videobuf2, v4l2 core, media, the test pattern
+# generator and the frame buffer helpers its modinfo names):
 # BUILD_DIR/guest-modules (tests/provision/guest-modules.sh)
 case "$KERNEL" in
 5.10|6.12|7.2|sid)
@@ -207,7 +209,7 @@ case "$KERNEL" in
 		moddir=${vmlinuz%/boot/*}/lib/modules/${vmlinuz##*/vmlinuz-}
 	fi
 	"$(dirname "$0")/guest-modules.sh" "$moddir" "$BUILD/guest-modules" \
-		veth ib_uverbs rdma_ucm rdma_rxe crc32_generic vgem >&2 ||
+		veth ib_uverbs rdma_ucm rdma_rxe crc32_generic vgem vivid >&2 ||
 		die "cannot copy $KERNEL's modules into $BUILD/guest-modules"
 	;;
 esac

@@ -384,40 +384,15 @@ TEST_F(dev, library_exports_a_range_that_outlives_the_handle)
  */
 static int vgem_open(const char **why)
 {
-	static char reason[160];
-	const char *root = getenv("MMIO_SHM_MODROOT");
-	const char *build = getenv("MMIO_SHM_BUILD");
-	char cmd[1280], dflt[512];
 	int fd = vgem_find();
 
 	if (fd >= 0)
 		return fd;
-	if (!root && build) {
-		snprintf(dflt, sizeof(dflt), "%s/guest-modules", build);
-		root = dflt;
-	}
-
-	/*
-	 * modprobe -d ROOT with ROOT's index files copied to /tmp first: a
-	 * 5.10 guest reads files of the 9p root short (kmod then finds no
-	 * vgem in modules.dep.bin); the modules themselves load from there
-	 */
-	if (run_cmd("modprobe vgem >/dev/null 2>&1") && root) {
-		snprintf(cmd, sizeof(cmd),
-			 "r=$(uname -r); t=$(mktemp -d) && mkdir -p $t/lib/modules/$r && "
-			 "cp '%s'/lib/modules/$r/modules.* $t/lib/modules/$r/ && "
-			 "ln -s '%s'/lib/modules/$r/kernel $t/lib/modules/$r/kernel && "
-			 "modprobe -d $t vgem >/dev/null 2>&1", root, root);
-		run_cmd(cmd);
-	}
+	guest_modprobe("vgem");
 	fd = vgem_find();
-	if (fd >= 0)
-		return fd;
-	snprintf(reason, sizeof(reason),
-		 "no vgem node in /dev/dri: modprobe vgem failed (no modules for this kernel under /lib/modules%s)",
-		 root ? " nor MMIO_SHM_MODROOT" : "; MMIO_SHM_MODROOT and MMIO_SHM_BUILD unset");
-	*why = reason;
-	return -1;
+	if (fd < 0)
+		*why = "no vgem node in /dev/dri: modprobe vgem failed (no modules for this kernel under /lib/modules nor MMIO_SHM_MODROOT)";
+	return fd;
 }
 
 /* vgem imports @buf: the GEM handle, or -errno */

@@ -309,4 +309,37 @@ static inline int run_cmd(const char *cmd)
 	return WEXITSTATUS(status);
 }
 
+/*
+ * Loads a module of the guest's kernel (@args: its name, then parameters):
+ * `modprobe`, or, in a guest whose kernel's modules are not under
+ * /lib/modules, `modprobe -d $MMIO_SHM_MODROOT` (default:
+ * $MMIO_SHM_BUILD/guest-modules, where tests/provision/kernels.sh copies
+ * the importers' modules for 5.10, 6.12 and 7.2). ROOT's index files are
+ * copied to /tmp first: a 5.10 guest reads files of the 9p root short (kmod
+ * then finds no module in modules.dep.bin); the modules themselves load
+ * from there. Returns modprobe's exit status, or -1.
+ */
+static inline int guest_modprobe(const char *args)
+{
+	const char *root = getenv("MMIO_SHM_MODROOT");
+	const char *build = getenv("MMIO_SHM_BUILD");
+	char cmd[1280], dflt[512];
+
+	snprintf(cmd, sizeof(cmd), "modprobe %s >/dev/null 2>&1", args);
+	if (!run_cmd(cmd))
+		return 0;
+	if (!root && build) {
+		snprintf(dflt, sizeof(dflt), "%s/guest-modules", build);
+		root = dflt;
+	}
+	if (!root)
+		return -1;
+	snprintf(cmd, sizeof(cmd),
+		 "r=$(uname -r); t=$(mktemp -d) && mkdir -p $t/lib/modules/$r && "
+		 "cp '%s'/lib/modules/$r/modules.* $t/lib/modules/$r/ && "
+		 "ln -s '%s'/lib/modules/$r/kernel $t/lib/modules/$r/kernel && "
+		 "modprobe -d $t %s >/dev/null 2>&1", root, root, args);
+	return run_cmd(cmd);
+}
+
 #endif /* MMIO_SHM_TEST_HELPERS_H */
