@@ -9,12 +9,14 @@
 # device-only subcommands fail there with exit 1 and one error line; send
 # and recv pass streams through a message ring in a regular file (two
 # processes at once, either one first, chunks or lines), and refuse bad
-# regions, garbage and expired timeouts with one line.
+# regions, garbage and expired timeouts with one line; export refuses
+# --exec without a command and a command without --exec (exit 2), and a
+# file (exit 1: no dma-buf of a file; the device's exports are examples.sh's).
 
 . "$(dirname "$0")/tap.sh"
 
 TOOL=$BUILD/user/mmio-shm
-SUBCOMMANDS="info dump read write zero resize notify wait watch send recv"
+SUBCOMMANDS="info dump read write zero resize notify wait watch send recv export"
 
 # a 2-page file standing in for the device, new for every case
 setup() {
@@ -303,6 +305,22 @@ ring_failures_exit_1_with_one_line() {
 # come; each send takes a slot of its own, its lines in their order; recv
 # ends once the senders fell silent for --timeout (not a failure); --fanin
 # with --init is a usage error on either side
+export_usage_errors_and_a_file() {
+	run2 "$TOOL" export -d "$FILE" --exec
+	expect_eq 2 "$status" "--exec without a command"
+	expect_eq $'mmio-shm: export: --exec needs a command (try mmio-shm --help)\n' "$out"
+	run2 "$TOOL" export -d "$FILE" true
+	expect_eq 2 "$status" "a command without --exec"
+	expect_eq $'mmio-shm: export: a command needs --exec (try mmio-shm --help)\n' "$out"
+	# options end at CMD: its own -l is CMD's
+	run2 "$TOOL" export -d "$FILE" -x true -l 5
+	expect_eq 1 "$status" "export -x true -l 5"
+	expect_eq $'mmio-shm: export 0+8192: Inappropriate ioctl for device\n' "$out"
+	run2 "$TOOL" export -d "$FILE" --read-only </dev/null
+	expect_eq 1 "$status" "export --read-only of a file"
+	expect_eq 1 "$(lines "$out")" "lines"
+}
+
 ring_fanin_merges_three_senders() {
 	local pid i
 
@@ -325,7 +343,7 @@ ring_fanin_merges_three_senders() {
 	expect_eq 2 "$status" "recv --fanin --init"
 }
 
-plan 12
+plan 13
 run_case man_pages_render_without_warnings
 run_case help_and_version
 run_case usage_errors_exit_2
@@ -338,4 +356,5 @@ run_case ring_recv_into_closed_pipe
 run_case ring_usage_errors_exit_2
 run_case ring_failures_exit_1_with_one_line
 run_case ring_fanin_merges_three_senders
+run_case export_usage_errors_and_a_file
 tap_exit

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * mmio-shm - inspect, fill and signal an mmio_shm device (or a file
- * standing in for it) from the command line, through libmmio_shm, and
- * pass a stream through a message ring in it (send, recv).
+ * standing in for it) from the command line, through libmmio_shm, pass a
+ * stream through a message ring in it (send, recv), and hand a range of
+ * it to other drivers as a dma-buf (export).
  *
  * Exit status: 0 on success, 1 on failure, 2 on a usage error. Every error
  * is one line on stderr: "mmio-shm: WHAT: REASON".
@@ -30,6 +31,11 @@
 #define ATTACH_MAX_PAUSE_MS 64
 /* the slots of the fan-in recv --fanin lays out */
 #define FANIN_SLOTS 8
+/* what export --exec names the dma-buf fd and its size in, for CMD */
+#define EXPORT_ENV_FD	"MMIO_SHM_DMABUF_FD"
+#define EXPORT_ENV_SIZE	"MMIO_SHM_DMABUF_SIZE"
+/* export --exec: exit status when CMD cannot be run, as a shell's */
+#define EXIT_NO_EXEC	127
 
 static void __attribute__((noreturn, format(printf, 2, 3)))
 die_errno(int err, const char *fmt, ...)
@@ -84,6 +90,8 @@ struct opts {
 	bool lines;		/* --lines */
 	uint64_t record_size;	/* --record-size; 0: the default */
 	bool fanin;		/* --fanin */
+	bool read_only;		/* --read-only */
+	bool exec;		/* --exec */
 };
 
 /* which options a subcommand takes, beyond -d, -h and -v */
@@ -97,6 +105,8 @@ enum {
 	OPT_LINES = 1 << 6,
 	OPT_RECORD_SIZE = 1 << 7,
 	OPT_FANIN = 1 << 8,
+	OPT_READ_ONLY = 1 << 9,
+	OPT_EXEC = 1 << 10,	/* its arguments are a command: options end there */
 };
 
 /* what a subcommand runs with */
@@ -128,6 +138,8 @@ static const struct option long_options[] = {
 	{ "lines",	no_argument,		NULL, 'L' },
 	{ "record-size", required_argument,	NULL, 'r' },
 	{ "fanin",	no_argument,		NULL, 'F' },
+	{ "read-only",	no_argument,		NULL, 'R' },
+	{ "exec",	no_argument,		NULL, 'x' },
 	{ "help",	no_argument,		NULL, 'h' },
 	{ "version",	no_argument,		NULL, 'v' },
 	{ NULL,		0,			NULL, 0 },
@@ -146,6 +158,8 @@ static const char *const option_help[][2] = {
 	{ "r", "-r, --record-size N  records of at most N bytes (default: 64K)" },
 	{ "F", "-F, --fanin        many senders, one receiver: recv lays out a fan-in\n"
 	       "                     of 8 slots and reads them all; each send takes a slot" },
+	{ "R", "-R, --read-only    export: nobody writes through the dma-buf" },
+	{ "x", "-x, --exec CMD...  export: run CMD with the dma-buf as fd $" EXPORT_ENV_FD },
 	{ "h", "-h, --help         show this help and exit" },
 	{ "v", "-v, --version      show the version and exit" },
 };
@@ -769,6 +783,55 @@ static int cmd_recv(const struct call *c)
 	return EXIT_SUCCESS;
 }
 
+/*
+ * Exports [offset, offset + length) (length 0: to the end) as a dma-buf.
+ * With --exec, runs CMD in this process's place with the fd open and named
+ * in the environment; otherwise prints the fd's number and holds the
+ * export, for scripts to find it (/proc/PID/fdinfo/N), until standard
+ * input ends.
+ */
+static int cmd_export(const struct call *c)
+{
+	unsigned int flags = c->o->read_only ? MMIO_SHM_EXPORT_DMABUF_READ_ONLY : 0;
+	uint64_t size, len = c->o->length;
+	char num[32];
+	int fd, ret;
+
+	if (c->o->exec != (c->nargs > 0))
+		die_usage("export: %s", c->o->exec ? "--exec needs a command" :
+			  "a command needs --exec");
+	ret = mmio_shm_get_size(c->shm, &size);
+	if (ret)
+		die_errno(ret, "size");
+	if (!c->o->has_length && c->o->offset < size)
+		len = size - c->o->offset;
+	/* CMD inherits the fd: no close-on-exec then */
+	fd = mmio_shm_export_dmabuf(c->shm, c->o->offset, len,
+				    c->o->exec ? flags :
+				    flags | MMIO_SHM_EXPORT_DMABUF_CLOEXEC);
+	if (fd < 0)
+		die_errno(fd, "export %" PRIu64 "+%" PRIu64, c->o->offset, len);
+	if (c->o->exec) {
+		snprintf(num, sizeof(num), "%d", fd);
+		if (setenv(EXPORT_ENV_FD, num, 1))
+			die_errno(errno, "setenv");
+		snprintf(num, sizeof(num), "%" PRIu64, len);
+		if (setenv(EXPORT_ENV_SIZE, num, 1))
+			die_errno(errno, "setenv");
+		/* the dma-buf holds the buffer: the device's fd may go */
+		mmio_shm_close(c->shm);
+		execvp(c->args[0], c->args);
+		fprintf(stderr, PROG ": exec %s: %s\n", c->args[0], strerror(errno));
+		exit(EXIT_NO_EXEC);
+	}
+	printf("%d\n", fd);
+	fflush(stdout);
+	while (read(STDIN_FILENO, num, sizeof(num)) > 0)
+		;
+	close(fd);
+	return EXIT_SUCCESS;
+}
+
 static const struct command commands[] = {
 	{ "info", "", "Show the size, version and counters.", 0, 0, 0,
 	  cmd_info, false },
@@ -794,6 +857,10 @@ static const struct command commands[] = {
 	{ "recv", "", "Receive records from a ring to standard output.",
 	  OPT_OFFSET | OPT_LENGTH | OPT_TIMEOUT | OPT_COUNT | OPT_INIT |
 	  OPT_FANIN, 0, 0, cmd_recv, true },
+	{ "export", " [--exec CMD [ARGS]]",
+	  "Export a range as a dma-buf: print its fd, or run CMD with it.",
+	  OPT_OFFSET | OPT_LENGTH | OPT_READ_ONLY | OPT_EXEC, 0, INT32_MAX,
+	  cmd_export, true },
 };
 
 /* the short option letters a subcommand (NULL: the top level) accepts */
@@ -803,12 +870,12 @@ static void short_options(const struct command *cmd, char *buf)
 		{ OPT_OFFSET, "o:" }, { OPT_LENGTH, "l:" },
 		{ OPT_TIMEOUT, "t:" }, { OPT_COUNT, "c:" }, { OPT_SEQ, "s:" },
 		{ OPT_INIT, "i" }, { OPT_LINES, "L" }, { OPT_RECORD_SIZE, "r:" },
-		{ OPT_FANIN, "F" },
+		{ OPT_FANIN, "F" }, { OPT_READ_ONLY, "R" }, { OPT_EXEC, "x" },
 	};
 	size_t i;
 
 	/* '+': stop at the subcommand's name; ':': report missing arguments */
-	strcpy(buf, cmd ? ":d:hv" : "+:d:hv");
+	strcpy(buf, cmd && !(cmd->opts & OPT_EXEC) ? ":d:hv" : "+:d:hv");
 	for (i = 0; cmd && i < sizeof(map) / sizeof(map[0]); i++)
 		if (cmd->opts & map[i].bit)
 			strcat(buf, map[i].s);
@@ -883,6 +950,12 @@ static int parse_options(int argc, char **argv, const struct command *cmd,
 		case 'F':
 			o->fanin = true;
 			break;
+		case 'R':
+			o->read_only = true;
+			break;
+		case 'x':
+			o->exec = true;
+			break;
 		case 'r':
 			o->record_size = parse_num(optarg, "record size");
 			if (!o->record_size || o->record_size > SIZE_MAX)
@@ -927,8 +1000,9 @@ int main(int argc, char **argv)
 	if (nargs < cmd->min_args || nargs > cmd->max_args)
 		die_usage("%s: wrong number of arguments", cmd->name);
 
-	ret = mmio_shm_open(o.device, cmd->writable ? MMIO_SHM_OPEN_RDWR :
-			    MMIO_SHM_OPEN_RDONLY, &shm);
+	/* a read-only export needs only a read-only fd */
+	ret = mmio_shm_open(o.device, cmd->writable && !o.read_only ?
+			    MMIO_SHM_OPEN_RDWR : MMIO_SHM_OPEN_RDONLY, &shm);
 	if (ret)
 		die_errno(ret, "open %s",
 			  o.device ? o.device : MMIO_SHM_DEFAULT_PATH);
