@@ -227,9 +227,16 @@ TEST_F_TIMEOUT(dev, capture_into_exports_equals_mmap_capture, VIVID_TIMEOUT)
 }
 
 /*
- * An export one page short of the frame: refused at VIDIOC_QBUF, whether
- * the length is the export's (0: vb2 takes the dma-buf's size, EINVAL
- * below the format's) or the frame's (more than the dma-buf holds).
+ * An export one page short of the frame: refused at VIDIOC_QBUF (EINVAL:
+ * below the format's size), whether the length is left to the dma-buf
+ * (0: vb2 takes its size) or given as the export's; and once vb2 and the
+ * fd let go, the export is gone (the buffer resizes).
+ *
+ * Not tried: a length past the dma-buf's end (the frame's). vb2-vmalloc
+ * refuses that one too (EFAULT), but on 6.12 and 7.2 vb2 then keeps a
+ * reference to the dma-buf after REQBUFS 0 and after the video node is
+ * closed (measured: RESIZE stays EBUSY), which would hold the module for
+ * the rest of the guest's life; 5.10 and 6.1 let it go.
  */
 TEST_F_TIMEOUT(dev, capture_refuses_an_export_smaller_than_the_format,
 	       VIVID_TIMEOUT)
@@ -245,8 +252,6 @@ TEST_F_TIMEOUT(dev, capture_refuses_an_export_smaller_than_the_format,
 	EXPECT_EQ(-EINVAL, vivid_qbuf(self->cam, V4L2_MEMORY_DMABUF, 0, buf, 0));
 	EXPECT_EQ(-EINVAL, vivid_qbuf(self->cam, V4L2_MEMORY_DMABUF, 0, buf,
 				      small));
-	EXPECT_EQ(-EFAULT, vivid_qbuf(self->cam, V4L2_MEMORY_DMABUF, 0, buf,
-				      self->slot));
 	EXPECT_EQ(0, vivid_reqbufs(self->cam, V4L2_MEMORY_DMABUF, 0));
 	close(buf);
 	/* vivid holds nothing of it */
