@@ -114,6 +114,100 @@ producer_and_consumer() {
 	expect_eq "$want" "$out"
 }
 
+# vivid's video capture node (/sys/class/video4linux/*/name: vivid-NNN-vid-cap),
+# loading vivid with only that node when none is there; empty when none
+vivid_node() {
+	local n i
+
+	for i in 1 2; do
+		for n in /sys/class/video4linux/video*; do
+			case $(cat "$n/name" 2>/dev/null) in
+			vivid-*-vid-cap) echo "/dev/${n##*/}"; return ;;
+			esac
+		done
+		[ $i = 2 ] || modprobe vivid node_types=1 2>/dev/null || return
+	done
+}
+
+capture_frames_then_read_frame() {
+	local cam f=${TMPDIR:-/tmp}/frame.$$ off
+
+	cam=$(vivid_node)
+	[ -n "$cam" ] || skip "no vivid capture node: modprobe vivid failed"
+	run "$E/capture-frames" -d "$DEV" "$cam" 4
+	assert_eq 0 "$status"
+	# vivid's webcam input has 320x180 nearest to the 320x240 asked
+	expect_eq $'capture-frames: 4 frames of 320x180 YUYV, 115200 bytes each, in 3 slots from offset '"$PS"$'\n' "$out"
+	# frame 1 into slot 0, 2 into 1, 3 into 2 (0 queued again), 4 into 0
+	run "$E/read-frame" -d "$DEV" "$f"
+	assert_eq 0 "$status"
+	expect_eq "frame 4: 320x180 YUYV, 115200 bytes at offset $PS
+" "$out"
+	# what the reader's mapping gave is what read(2) of the device gives,
+	# and vivid wrote all of it: the buffer was zeroes, and a picture's
+	# first and last pages are not (YUYV's black is 0x10 0x80)
+	off=$PS
+	run eval 'dd if="$DEV" bs="$PS" skip=$((off / PS)) count=$((115200 / PS + 1)) status=none |
+		head -c 115200 | cmp - "$f"'
+	expect_eq 0 "$status" "read-frame's frame against the device's bytes"
+	run eval 'head -c "$PS" "$f" | tr -d "\\0" | wc -c'
+	expect_ne $'0\n' "$out" "the frame's first page is zeroes: vivid did not write there"
+	run eval 'tail -c "$PS" "$f" | tr -d "\\0" | wc -c'
+	expect_ne $'0\n' "$out" "the frame's last page is zeroes: vivid did not write there"
+	rm -f "$f"
+	# an unwritten header: read-frame refuses it
+	run "$U/mmio-shm" zero -d "$DEV"
+	run2 "$E/read-frame" -d "$DEV"
+	expect_eq 1 "$status"
+	expect_eq $'read-frame: header: Bad message\n' "$out"
+}
+
+# export prints the dma-buf's fd and holds it until its standard input
+# ends; --exec runs CMD with the fd (MMIO_SHM_DMABUF_FD) and its size
+tool_export_prints_or_passes_the_fd() {
+	local fifo=${TMPDIR:-/tmp}/export.$$ pid n
+
+	mkfifo "$fifo"
+	"$U/mmio-shm" export -d "$DEV" -o "$PS" -l $((2 * PS)) <"$fifo" >"$fifo.out" &
+	pid=$!
+	exec 4>"$fifo"
+	for n in $(seq 100); do [ -s "$fifo.out" ] && break; sleep 0.1; done
+	n=$(cat "$fifo.out")
+	run cat "/proc/$pid/fdinfo/$n"
+	exec 4>&-
+	wait "$pid"
+	expect_eq 0 "$?" "export's status once its input ended"
+	rm -f "$fifo" "$fifo.out"
+	expect_contains "exp_name:	mmio_shm" "$out"
+	expect_contains "size:	$((2 * PS))" "$out"
+
+	run "$U/mmio-shm" export -d "$DEV" -l "$PS" --exec \
+		sh -c 'echo "$MMIO_SHM_DMABUF_SIZE"; grep -E "^(exp_name|size):" /proc/self/fdinfo/$MMIO_SHM_DMABUF_FD'
+	assert_eq 0 "$status"
+	expect_eq "$PS
+size:	$PS
+exp_name:	mmio_shm
+" "$out"
+	# read-only: the fd CMD gets is O_RDONLY (flags' low octal digit 0)
+	run "$U/mmio-shm" export -d "$DEV" -R --exec \
+		sh -c 'sed -n "s/^flags:[[:space:]]*//p" /proc/self/fdinfo/$MMIO_SHM_DMABUF_FD'
+	assert_eq 0 "$status"
+	expect_eq 0 "$(( 8#$out & 3 ))" "the read-only export's access mode"
+	# CMD's exit status is the tool's; a CMD that cannot run is 127
+	run2 "$U/mmio-shm" export -d "$DEV" --exec sh -c 'exit 7'
+	expect_eq 7 "$status"
+	run2 "$U/mmio-shm" export -d "$DEV" --exec /nonexistent/cmd
+	expect_eq 127 "$status"
+	expect_eq $'mmio-shm: exec /nonexistent/cmd: No such file or directory\n' "$out"
+	# the kernel's refusals: a misaligned offset, past the end
+	run2 "$U/mmio-shm" export -d "$DEV" -o 1 -l "$PS" --exec true
+	expect_eq 1 "$status"
+	expect_eq $'mmio-shm: export 1+'"$PS"$': Invalid argument\n' "$out"
+	run2 "$U/mmio-shm" export -d "$DEV" -o "$SIZE" -l "$PS" --exec true
+	expect_eq 1 "$status"
+	expect_eq $'mmio-shm: export '"$SIZE+$PS"$': Invalid argument\n' "$out"
+}
+
 tool_info_write_read_dump_zero() {
 	local major minor
 
@@ -203,11 +297,13 @@ seq $((seq + 4))
 	expect_eq $'mmio-shm: watch: Connection timed out\n' "$out"
 }
 
-plan 7
+plan 9
 run_case writer_then_reader
 run_case map_page_aliases
 run_case autocomplete_loads_and_queries
 run_case producer_and_consumer
+run_case capture_frames_then_read_frame
+run_case tool_export_prints_or_passes_the_fd
 run_case tool_info_write_read_dump_zero
 run_case tool_resize
 run_case tool_notify_wait_watch
