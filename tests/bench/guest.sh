@@ -3,9 +3,10 @@
 #
 # The guest's part of make bench (tests/bench/run.sh boots the guest once
 # and runs this in it): load the module with a buffer large enough for the
-# map benchmark, run the benchmark and fanin_bench against the device, then
-# load it again with huge=always for the map rows with huge pages. A module without the
-# huge parameter skips those rows; nothing here fails for it.
+# map benchmark, run the benchmark, fanin_bench and vivid_bench against the
+# device, then load it again with huge=always for the map rows with huge
+# pages. A module without the huge parameter skips those rows; nothing here
+# fails for it.
 #
 # Usage: tests/bench/guest.sh MODULE.ko BENCH OUT.csv MAP_MIB REPS RUN_MS [PEER]
 # (PEER: boost_mq_bench, Boost.Interprocess's message_queue on the guest's
@@ -37,6 +38,13 @@ FANIN=$(dirname "$BENCH")/fanin_bench
 echo "bench[guest]: many to one, $FANIN" >&2
 "$FANIN" --where guest --target device=/dev/mmio_shm --reps "$REPS" \
 	--run-ms "$RUN_MS" >>"$OUT" || rc=1
+# a camera into the buffer: vivid by dma-buf export against MMAP capture
+# plus memcpy (vivid_bench; vivid loaded from MMIO_SHM_BUILD's
+# guest-modules where the guest's /lib/modules lacks it)
+VIVID=$(dirname "$BENCH")/vivid_bench
+echo "bench[guest]: a camera into the buffer, $VIVID" >&2
+MMIO_SHM_BUILD=${MMIO_SHM_BUILD:-$(dirname "$(dirname "$BENCH")")} \
+	"$VIVID" --where guest --device /dev/mmio_shm --reps "$REPS" >>"$OUT" || rc=1
 rmmod mmio_shm
 
 if [ -n "$PEER" ]; then

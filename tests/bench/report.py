@@ -215,6 +215,31 @@ def fanin_table(res, where):
     return "\n".join(lines)
 
 
+def vivid_table(res, where):
+    """a camera into the buffer: vivid capturing into exported ranges
+    (dmabuf) against MMAP capture plus memcpy, and their ratios"""
+    lines = ["| frame | dma-buf frames/s | MMAP + memcpy frames/s | frames/s ratio "
+             "| dma-buf CPU ns/frame | MMAP + memcpy CPU ns/frame | CPU ratio |",
+             "|---|---:|---:|---:|---:|---:|---:|"]
+    for size in sorted({k[2] for k in res.keys("vivid")}):
+        fps = [res.get(where, "vivid", v, size, "frames/s")
+               for v in ("dmabuf", "mmap+memcpy")]
+        cpu = [res.get(where, "vivid", v, size, "cpu-ns/frame")
+               for v in ("dmabuf", "mmap+memcpy")]
+        if all(v is None for v in fps + cpu):
+            continue
+        lines.append("| %s | %s | %s | %s | %s | %s | %s |" % (
+            size_name(size),
+            *[res.cell(where, "vivid", v, size, "frames/s") for v in ("dmabuf", "mmap+memcpy")],
+            fmt_ratio(ratio(fps[0], fps[1])),
+            *[res.cell(where, "vivid", v, size, "cpu-ns/frame")
+              for v in ("dmabuf", "mmap+memcpy")],
+            fmt_ratio(ratio(cpu[0], cpu[1]))))
+    if len(lines) == 2:
+        return "not measured"
+    return "\n".join(lines)
+
+
 def verdict(r, target, how):
     if r is None:
         return "not measured"
@@ -318,7 +343,16 @@ def main():
            "### Every variant against a pipe", "",
            table(res, "throughput", "MB/s", pipe_ref, "/ pipe", "MB/s"), "",
            table(res, "throughput", "msgs/s", pipe_ref, "/ pipe", "msgs/s"),
-           "", "## One-way ping-pong latency (ns, lower is better)", "",
+           "", "## A camera into the buffer (vivid, in the guest)", "",
+           "vivid, the kernel's virtual video driver, captures YUYV frames with "
+           "V4L2_MEMORY_DMABUF into 3 ranges of the buffer exported as dma-bufs "
+           "(its thread writes into the buffer's pages), against V4L2_MEMORY_MMAP "
+           "capture into its own buffers plus a memcpy of each frame into the buffer, "
+           "what users do without the export (tests/bench/vivid_bench.c). CPU: this "
+           "process's and vivid's capture thread's, per frame. frames/s is bounded "
+           "by the rate vivid draws at; ratios: dma-buf / MMAP + memcpy, in one run.", "",
+           vivid_table(res, "guest"), "",
+           "## One-way ping-pong latency (ns, lower is better)", "",
            "1cpu: both sides pinned to one CPU (a wake-up is a context switch); 2cpu: "
            "to two (a wake-up of a sleeping side is an IPI to an idle CPU).", "",
            table(res, "pingpong", "ns", lambda v: "eventfd/" + v.split("/", 1)[1],

@@ -44,7 +44,10 @@ GUEST_MAP_MIB=${BENCH_GUEST_MAP_MIB:-64}
 start=$SECONDS
 stage() { printf 'bench: [%3ds] %s\n' $((SECONDS - start)) "$*"; }
 
-for f in "$BENCH" "$PEER" "$FANIN" "$KO"; do
+# a camera's frames into the buffer (tests/bench/vivid_bench.c), in the guest
+VIVID=$OUT/vivid_bench
+
+for f in "$BENCH" "$PEER" "$FANIN" "$VIVID" "$KO"; do
 	if [ ! -e "$f" ]; then
 		echo "bench: no $f: run make vm-prepare (make bench does)" >&2
 		exit 1

@@ -147,13 +147,14 @@ static inline int vivid_still(int fd, const char **what)
 	return 0;
 }
 
-/* sets YUYV at about VIVID_WIDTH x VIVID_HEIGHT; fills @f; 0 or -errno */
-static inline int vivid_format(int fd, struct v4l2_format *f)
+/* sets YUYV at the size vivid has nearest @w x @h; fills @f; 0 or -errno */
+static inline int vivid_format_size(int fd, struct v4l2_format *f,
+				    uint32_t w, uint32_t h)
 {
 	memset(f, 0, sizeof(*f));
 	f->type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
-	f->fmt.pix.width = VIVID_WIDTH;
-	f->fmt.pix.height = VIVID_HEIGHT;
+	f->fmt.pix.width = w;
+	f->fmt.pix.height = h;
 	f->fmt.pix.pixelformat = V4L2_PIX_FMT_YUYV;
 	f->fmt.pix.field = V4L2_FIELD_NONE;
 	if (ioctl(fd, VIDIOC_S_FMT, f))
@@ -161,6 +162,12 @@ static inline int vivid_format(int fd, struct v4l2_format *f)
 	if (f->fmt.pix.pixelformat != V4L2_PIX_FMT_YUYV || !f->fmt.pix.sizeimage)
 		return -EPROTO;
 	return 0;
+}
+
+/* YUYV at VIVID_WIDTH x VIVID_HEIGHT (the webcam input has that size) */
+static inline int vivid_format(int fd, struct v4l2_format *f)
+{
+	return vivid_format_size(fd, f, VIVID_WIDTH, VIVID_HEIGHT);
 }
 
 /* VIDIOC_REQBUFS: the count granted, or -errno */
