@@ -13,8 +13,8 @@
  *
  * This file owns the argument rules every command shares (size, flags,
  * reserved, E2BIG, EFAULT, ENOTTY); what NOTIFY and WAIT do is
- * doorbell_test.c's, what BIND and PEER do endpoint_test.c's, the sysfs
- * attributes are sysfs_test.c's.
+ * doorbell_test.c's, what BIND and PEER do endpoint_test.c's, what EXPORT
+ * does dmabuf_test.c's, the sysfs attributes are sysfs_test.c's.
  */
 #define _GNU_SOURCE
 #include <setjmp.h>
@@ -107,6 +107,7 @@ struct future_args {
 		struct mmio_shm_wait_args wait;
 		struct mmio_shm_bind_args bind;
 		struct mmio_shm_peer_args peer;
+		struct mmio_shm_export_args export;
 		uint32_t size;
 	};
 	uint64_t tail[4];
@@ -139,6 +140,9 @@ static const struct {
 	  MMIO_SHM_BIND_ARGS_SIZE_VER0, MMIO_SHM_BIND_ANY, true },
 	{ "PEER", MMIO_SHM_IOC_PEER, sizeof(struct mmio_shm_peer_args),
 	  MMIO_SHM_PEER_ARGS_SIZE_VER0, 0, true },
+	{ "EXPORT", MMIO_SHM_IOC_EXPORT, sizeof(struct mmio_shm_export_args),
+	  MMIO_SHM_EXPORT_ARGS_SIZE_VER0,
+	  MMIO_SHM_EXPORT_CLOEXEC | MMIO_SHM_EXPORT_READ_ONLY, true },
 };
 
 /* the doorbell's sequence as INFO reports it, or -1 */
@@ -164,7 +168,30 @@ static void future_prepare(struct future_args *a, size_t i, size_t size,
 	/* whichever endpoint is free; PEER looks at endpoint 0 */
 	if (commands[i].cmd == MMIO_SHM_IOC_BIND)
 		a->bind.flags = MMIO_SHM_BIND_ANY;
+	/* the first page (dmabuf_test.c owns what an export does) */
+	if (commands[i].cmd == MMIO_SHM_IOC_EXPORT)
+		a->export.length = page_size();
 	/* seq 0 after a ring: WAIT returns at once */
+}
+
+/*
+ * Closes the dma-buf a successful EXPORT returned in @a, so that it holds
+ * off no RESIZE after it
+ */
+static void future_release(const struct future_args *a, size_t i)
+{
+	if (commands[i].cmd == MMIO_SHM_IOC_EXPORT && a->export.fd >= 0)
+		close(a->export.fd);
+}
+
+/* the number the next open file would get */
+static int next_fd(void)
+{
+	int fd = open("/dev/null", O_RDONLY);
+
+	if (fd >= 0)
+		close(fd);
+	return fd;
 }
 
 /* the first byte of @a at or past @from that is not zero, or -1 */
@@ -202,6 +229,8 @@ static size_t kernel_size(size_t i, size_t buf_size)
 		size = a.size;
 	else
 		size = 0;
+	if (!ret)
+		future_release(&a, i);
 	close(fd);
 	return size;
 }
@@ -241,6 +270,7 @@ TEST_F(dev, every_command_accepts_a_longer_struct_with_zero_tail)
 		EXPECT_EQ(0, ioctl(self->fd, commands[i].cmd, &a)) {
 			TH_LOG("%s: %s", commands[i].name, strerror(errno));
 		}
+		future_release(&a, i);
 		if (commands[i].out) {
 			/* what the kernel filled: its struct, 8-byte steps */
 			filled = a.size;
@@ -295,6 +325,7 @@ TEST_F(dev, every_command_writes_nothing_past_the_callers_size)
 			TH_LOG("%s: %s", commands[i].name, strerror(errno));
 		}
 		memcpy(&a, buf, ver0);
+		future_release(&a, i);
 		EXPECT_EQ(ver0, a.size) {
 			TH_LOG("%s: size %u", commands[i].name, a.size);
 		}
@@ -469,6 +500,8 @@ TEST_F(dev, bad_pointers_are_efault)
 	 * a command whose result cannot be returned does nothing (no ring).
 	 */
 	for (i = 0; i < ARRAY_SIZE(commands); i++) {
+		int fd = next_fd();
+
 		if (commands[i].cmd == MMIO_SHM_IOC_RESIZE ||
 		    commands[i].cmd == MMIO_SHM_IOC_ZERO)
 			continue;	/* nothing to write back */
@@ -479,7 +512,14 @@ TEST_F(dev, bad_pointers_are_efault)
 		EXPECT_EQ(EFAULT, errno) {
 			TH_LOG("%s into read-only memory", commands[i].name);
 		}
+		/* an EXPORT that cannot return its fd leaves none open */
+		EXPECT_EQ(fd, next_fd()) {
+			TH_LOG("%s left fd %d open", commands[i].name, fd);
+		}
 	}
+	/* nor an export alive: RESIZE works */
+	EXPECT_EQ(0, shm_resize(self->fd, self->size + self->ps));
+	EXPECT_EQ(0, shm_resize(self->fd, self->size));
 	munmap(pages, 2 * self->ps);
 	EXPECT_EQ(self->size, shm_size(self->fd));
 	EXPECT_EQ(seq, cur_seq(self->fd));
