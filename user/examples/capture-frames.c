@@ -54,6 +54,11 @@ int main(int argc, char **argv)
 	struct frames_header *h;
 	int first, cam, ret, buf[SLOTS];
 	unsigned long count, n;
+	/*
+	 * the slot of the newest frame: kept here, never read back from the
+	 * shared header, which other processes can write
+	 */
+	uint32_t latest = 0;
 	long ps = sysconf(_SC_PAGESIZE);
 	uint64_t slot;
 	uint32_t i;
@@ -115,13 +120,16 @@ int main(int argc, char **argv)
 			.type = V4L2_BUF_TYPE_VIDEO_CAPTURE,
 			.memory = V4L2_MEMORY_DMABUF,
 		};
-		uint32_t prev = h->latest;
+		uint32_t prev = latest;
 
 		ret = xioctl(cam, VIDIOC_DQBUF, &b);
 		if (!ret && (b.flags & V4L2_BUF_FLAG_ERROR))
 			ret = -EIO;
 		if (ret)
 			example_die(&ex, "dequeue", ret);
+		if (b.index >= SLOTS)
+			example_die(&ex, "dequeue", -EPROTO);
+		latest = b.index;
 		h->latest = b.index;
 		h->bytesused = b.bytesused;
 		/* readers see the slot and its length before the new count */
@@ -138,8 +146,9 @@ int main(int argc, char **argv)
 		close(buf[i]);
 	close(cam);
 	printf("capture-frames: %lu frames of %ux%u %.4s, %u bytes each, in %u slots from offset %llu\n",
-	       count, h->width, h->height, (const char *)&h->fourcc,
-	       h->sizeimage, h->slots, (unsigned long long)h->slot0);
+	       count, f.fmt.pix.width, f.fmt.pix.height,
+	       (const char *)&f.fmt.pix.pixelformat, f.fmt.pix.sizeimage,
+	       SLOTS, (unsigned long long)ps);
 	mmio_shm_close(ex.shm);
 	return EXIT_SUCCESS;
 }

@@ -15,6 +15,7 @@
 #ifndef MMIO_SHM_EXAMPLE_FRAMES_H
 #define MMIO_SHM_EXAMPLE_FRAMES_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define FRAMES_MAGIC 0x314d5246u	/* "FRM1" */
