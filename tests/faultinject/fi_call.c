@@ -38,6 +38,8 @@
  *              -k KO with "PARAMS devices=DEVICES")
  *       open | mmap | read | write | info | resize BYTES | zero | notify | wait
  *       | bind (BIND, then PEER and the doorbell after the file's release)
+ *       | export (EXPORT of the whole buffer; the dma-buf is mapped, RESIZE
+ *         must be refused while it lives and allowed once it is closed)
  *   A sweep loads the module between calls with "PARAMS devices=1", except
  *   for OP insmod.
  * One call prints one line: "fi_call: OP nth=N injected=yes|no result=0|-ERRNO
@@ -190,6 +192,17 @@ static int dev_bind(int fd, struct mmio_shm_bind_args *arg)
 		.flags = MMIO_SHM_BIND_ANY,
 	};
 	return ioctl(fd, MMIO_SHM_IOC_BIND, arg);
+}
+
+/* the whole buffer of @size as a read-only dma-buf */
+static int dev_export(int fd, struct mmio_shm_export_args *arg, uint64_t size)
+{
+	*arg = (struct mmio_shm_export_args){
+		.size = sizeof(*arg),
+		.flags = MMIO_SHM_EXPORT_CLOEXEC | MMIO_SHM_EXPORT_READ_ONLY,
+		.length = size,
+	};
+	return ioctl(fd, MMIO_SHM_IOC_EXPORT, arg);
 }
 
 /* the cookie of @endpoint (0: free), and the doorbell sequence */
@@ -441,7 +454,9 @@ static int call_on_file(struct fi *fi, struct outcome *o, int fd,
 		struct mmio_shm_notify_args notify;
 		struct mmio_shm_wait_args wait;
 		struct mmio_shm_bind_args bind;
+		struct mmio_shm_export_args export;
 	} arg;
+	struct mmio_shm_resize_args resize;
 	uint64_t size2, seq2, cookie, bytes;
 	int fd2;
 
@@ -556,6 +571,27 @@ static int call_on_file(struct fi *fi, struct outcome *o, int fd,
 		    (dev_peer(fd, arg.bind.endpoint, &cookie, &seq2) ||
 		     cookie || seq2 != seq + 1))
 			set_check(o, "release left the endpoint bound or did not ring once");
+	} else if (!strcmp(op, "export")) {
+		if (arm(fi, o))
+			return -1;
+		result(o, dev_export(fd, &arg.export, size));
+		disarm(fi, o);
+		if (!o->ret) {
+			map = mmap(NULL, size, PROT_READ, MAP_SHARED,
+				   arg.export.fd, 0);
+			if (map == MAP_FAILED || !all_bytes(map, size, PATTERN))
+				set_check(o, "the dma-buf's mapping does not show the buffer");
+			if (map != MAP_FAILED)
+				munmap(map, size);
+			if (!dev_resize(fd, &resize, 2 * size) || errno != EBUSY)
+				set_check(o, "RESIZE is not refused while the dma-buf lives");
+			close(arg.export.fd);
+		}
+		/* the dma-buf is gone, or was never made: nothing holds the pages */
+		if (dev_resize(fd, &resize, 2 * size) ||
+		    dev_resize(fd, &resize, size))
+			set_check(o, "RESIZE fails with no dma-buf alive: %s",
+				  strerror(errno));
 	} else {
 		errno = EINVAL;
 		return setup_failed(o, "no such OP");
