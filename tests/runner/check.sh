@@ -103,6 +103,12 @@ step "module for $KERNEL" tests/runner/build-module.sh "$KDIR" "$KMOD" "$KMAKE" 
 # docs/lab.md exercise 8's solution, checked in the guest by tests/shell/lab_fault.sh
 step "lab module for $KERNEL" tests/runner/build-module.sh "$KDIR" "$KMOD-lab-fault" \
 	"$KMAKE" "$KCHROOT" "$TOP/docs/lab/fault-handler.patch"
+# docs/lab.md exercise 9's starting point, which tests/shell/lab_dmabuf.sh
+# (make check's tier only) checks fails where the solution passes
+if [ "$TIER" = check ]; then
+	step "lab starting point for $KERNEL" tests/runner/build-module.sh "$KDIR" \
+		"$KMOD-lab-dmabuf-start" "$KMAKE" "$KCHROOT" "$TOP/docs/lab/dmabuf-start.patch"
+fi
 # argument structs grown by one field, checked in the guest by tests/shell/grown_suite.sh
 step "grown module for $KERNEL" tests/runner/build-module.sh "$KDIR" "$KMOD-grown" \
 	"$KMAKE MMIO_SHM_TEST_GROW=1" "$KCHROOT"
