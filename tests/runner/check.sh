@@ -141,10 +141,15 @@ if [ "$HOST_TIERS" = 1 ]; then
 	t_tests=$((t_tests + SECONDS - t0))
 fi
 
-# the debug kernel's runs after the suite: a list that came out empty
-# would leave a debug tier that passes on the suite alone
-if [ -n "$DEBUG_LIST" ] && [ -z "$(make -s -C tests BUILD="$BUILD" list-debug)" ]; then
-	step "the debug tier's runs (make -C tests list-debug printed none)" false
+# what the guest runs: the tier's list, then the debug kernel's runs; a
+# debug list that came out empty would leave a debug tier that passes on
+# the suite alone
+programs=$(make -s -C tests BUILD="$BUILD" TIER="$TIER" list-guest | tr '\n' ' ')
+debug_programs=""
+if [ -n "$DEBUG_LIST" ]; then
+	debug_programs=$(make -s -C tests BUILD="$BUILD" list-debug | tr '\n' ' ')
+	[ -n "$debug_programs" ] ||
+		step "the debug tier's runs (make -C tests list-debug printed none)" false
 fi
 
 echo "== kselftests in the $KERNEL guest"
@@ -153,7 +158,7 @@ t0=$SECONDS
 tests/runner/vm.sh "$VMLINUZ" "$VM_TIMEOUT" "$BUILD" \
 	"t0=\$(date +%s); env MMIO_SHM_BUILD=$BUILD TEST_TIMEOUT=$TEST_TIMEOUT \
 $TOP/tests/runner/run-suite.sh $KMOD/mmio_shm.ko \
-$(make -s -C tests BUILD="$BUILD" TIER="$TIER" list-guest $DEBUG_LIST | tr '\n' ' '); \
+$programs $debug_programs; \
 rc=\$?; echo \"# the suite took \$((\$(date +%s) - t0)) s in the guest\"; exit \$rc" |
 	tee "$LOGS/vm-$KERNEL.log"
 rc=${PIPESTATUS[0]}
