@@ -24,6 +24,8 @@
 # where rxe loads, a step of the setup that fails fails every case.
 
 . "$(dirname "$0")/tap.sh"
+# load_modules
+. "$TOP/tests/rdma/load_modules.sh"
 
 DEV=${MMIO_SHM_DEV:-/dev/mmio_shm}
 PROG=$BUILD/rdma/rdma_mr
@@ -49,26 +51,6 @@ SYSCTLS="net.core.netdev_max_backlog=10000
 net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.all.accept_local=1
 net.ipv4.conf.veth0.rp_filter=0 net.ipv4.conf.veth0.accept_local=1
 net.ipv4.conf.veth1.rp_filter=0 net.ipv4.conf.veth1.accept_local=1"
-
-# modprobe -a "$@", also in a kernel whose modules the guest's /lib/modules
-# lacks (5.10, 6.12, 7.2): tests/provision/kernels.sh copied what this test
-# loads into BUILD/guest-modules. The kernel's own requests for modules (the
-# veth link type, rxe's crc32 before 6.15) look in /lib/modules only: veth
-# is in the list, and crc32_generic is loaded where the copy has it.
-load_modules() {
-	local rel root=$BUILD/guest-modules
-
-	rel=$(uname -r)
-	if [ -d "/lib/modules/$rel/kernel" ]; then
-		modprobe -a "$@"
-	elif [ -f "$root/lib/modules/$rel/modules.dep" ]; then
-		modprobe -q -d "$root" crc32_generic
-		modprobe -d "$root" -a "$@"
-	else
-		echo "no modules of $rel in /lib/modules or $root" >&2
-		return 1
-	fi
-}
 
 bring_up() {
 	local why kv names=""
