@@ -9,7 +9,10 @@
 # (user/examples/rdma-share serve), and once A is done reads what A wrote
 # through a fresh mapping (mmio-shm read) and through pread(2) (dd). ROLE A
 # is the client on the other machine: rdma-share connect, one RDMA WRITE,
-# one RDMA READ.
+# one RDMA READ. Both take the steps of the README's "Sharing the buffer
+# with other machines" as written there: modprobe -a rdma_rxe rdma_ucm,
+# rdma link add rxe0 type rxe netdev NIC, rdma-share serve ADDR and
+# rdma-share connect ADDR write|read.
 #
 # The guests meet in DIR, a directory of the build tree both see (virtme-ng
 # mounts the build directory read-write in each): the host put there
@@ -75,7 +78,9 @@ wait_for() {
 fabric() {
 	local mac=$1 ip=$2 nic why
 
-	if ! why=$(load_modules virtio_net ib_uverbs rdma_ucm rdma_rxe 2>&1); then
+	# the NIC's driver, then the modules the README names for soft-RoCE
+	if ! why=$(load_modules virtio_net 2>&1) ||
+	   ! why=$(load_modules rdma_rxe rdma_ucm 2>&1); then
 		say "$ROLE.fabric" "skip: no soft-RoCE in this kernel: ${why##*: }"
 		return 1
 	fi
@@ -93,6 +98,7 @@ fabric() {
 		say "$ROLE.fabric" "fail: rdma link add rxe0 type rxe netdev $nic: $(tail -n 1 "$LOG")"
 		return 1
 	fi
+	rdma link >>"$LOG" 2>&1
 	say "$ROLE.fabric" "up: rxe0 on $nic ($ip)"
 	mark "rxe0 is up"
 }
@@ -130,10 +136,10 @@ A)
 	wait_for b.ready b.failed || echo "A: no b.ready after ${WAIT}s" >>"$LOG"
 	[ -e "$DIR/b.ready" ] || exit 1
 	mark "B serves"
-	"$EX" connect -s "$A_IP" "$B_IP" write "$WRITE_OFF" "$(cat "$DIR/write.txt")" \
+	"$EX" connect "$B_IP" write "$WRITE_OFF" "$(cat "$DIR/write.txt")" \
 		>"$DIR/a.write" 2>&1
 	echo $? >"$DIR/a.write.rc"
-	"$EX" connect -s "$A_IP" "$B_IP" read "$READ_OFF" "$(stat -c %s "$DIR/read.txt")" \
+	"$EX" connect "$B_IP" read "$READ_OFF" "$(stat -c %s "$DIR/read.txt")" \
 		>"$DIR/a.read" 2>&1
 	echo $? >"$DIR/a.read.rc"
 	mark "wrote and read"

@@ -151,15 +151,15 @@ a_writes_b_buffer_one_sided() {
 	expect_eq "rdma-share: wrote $(stat -c %s "$DIR/write.txt") bytes at $WRITE_OFF" \
 		"$(cat "$DIR/a.write")" "the client's word on A"
 	expect_true cmp "$DIR/write.txt" "$DIR/b.mapped"
-	log "B's mapping (mmio-shm read) at $WRITE_OFF: $(head -c 42 "$DIR/b.mapped")..."
+	log "B's mapping (mmio-shm read) at $WRITE_OFF: $(head -c 42 "$DIR/b.mapped" | tr -d "\0")..."
 	expect_true cmp "$DIR/write.txt" "$DIR/b.pread"
-	log "B's pread (dd) at $WRITE_OFF: $(head -c 42 "$DIR/b.pread")..."
+	log "B's pread (dd) at $WRITE_OFF: $(head -c 42 "$DIR/b.pread" | tr -d "\0")..."
 }
 
 a_reads_b_buffer_one_sided() {
 	assert_eq 0 "$(cat "$DIR/a.read.rc" 2>/dev/null)" "rdma-share connect ... read's status on A"
 	expect_true cmp "$DIR/read.txt" "$DIR/a.read"
-	log "A read at $READ_OFF: $(head -c 40 "$DIR/a.read")..."
+	log "A read at $READ_OFF: $(head -c 40 "$DIR/a.read" | tr -d "\0")..."
 }
 
 both_guests_end_and_leave_no_process() {
