@@ -44,6 +44,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -225,18 +226,35 @@ static uint64_t rdma_pass(struct ep *ini, const struct ep *own,
 	return now_ns() - t0;
 }
 
-static int tcp_socket(const char *addr, uint16_t port, struct sockaddr_in *sa)
+/* @addr:@port as a socket address */
+static void inet_addr_of(const char *addr, uint16_t port,
+			 struct sockaddr_in *sa)
 {
-	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
-
-	if (s < 0)
-		die("socket", errno);
-	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	memset(sa, 0, sizeof(*sa));
 	sa->sin_family = AF_INET;
 	sa->sin_port = htons(port);
 	if (inet_pton(AF_INET, addr, &sa->sin_addr) != 1)
 		die(addr, EINVAL);
+}
+
+/*
+ * A TCP socket bound to @addr:@port (0: any port). Its accept, send and
+ * recv give up after 30 s: a side that died does not hang the other.
+ */
+static int tcp_bound(const char *addr, uint16_t port)
+{
+	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
+	struct timeval tv = { .tv_sec = WAIT_NS / 1000000000 };
+	struct sockaddr_in sa;
+
+	if (s < 0)
+		die("socket", errno);
+	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	inet_addr_of(addr, port, &sa);
+	if (bind(s, (struct sockaddr *)&sa, sizeof(sa)))
+		die(addr, errno);
 	return s;
 }
 
@@ -249,16 +267,14 @@ static void __attribute__((noreturn))
 tcp_sender(const char *from, const char *to, const uint8_t *src, size_t len,
 	   size_t size, int report)
 {
-	struct sockaddr_in me, peer;
-	int s = tcp_socket(from, 0, &me);
+	struct sockaddr_in peer;
+	int s = tcp_bound(from, 0);
 	uint64_t t0, dt;
 	size_t off = 0;
 	char ack;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	tcp_socket(to, TCP_PORT, &peer);
-	if (bind(s, (struct sockaddr *)&me, sizeof(me)))
-		die("bind the sender", errno);
+	inet_addr_of(to, TCP_PORT, &peer);
 	if (connect(s, (struct sockaddr *)&peer, sizeof(peer)))
 		die("connect", errno);
 	t0 = now_ns();
@@ -356,7 +372,6 @@ int main(int argc, char **argv)
 	struct mmio_shm_info_args info = { .size = sizeof(info) };
 	struct ep own = { 0 }, ini = { 0 };
 	uint64_t ns[MAX_REPS];
-	struct sockaddr_in sa;
 	uint8_t *dev, *priv;
 	int opt, fd, reps = 5, listener;
 	size_t len;
@@ -393,9 +408,8 @@ int main(int argc, char **argv)
 	ep_connect(&own, &ini);
 	ep_connect(&ini, &own);
 
-	listener = tcp_socket(argv[optind + 2], TCP_PORT, &sa);
-	if (bind(listener, (struct sockaddr *)&sa, sizeof(sa)) ||
-	    listen(listener, 1))
+	listener = tcp_bound(argv[optind + 2], TCP_PORT);
+	if (listen(listener, 1))
 		die("listen", errno);
 
 	for (int a = optind + 4; a < argc; a++) {
