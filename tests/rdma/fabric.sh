@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034
 #
 # Sourced by tests/shell/rdma.sh and make bench's tests/bench/rdma.sh:
 # soft-RoCE between two rxe devices of one host, rxe0 on veth0 (address A)
@@ -18,7 +18,8 @@
 # the sysctls' old values) and BUILD. bring_up leaves WHY (why this kernel
 # or user cannot have the fabric: skip) or BROKEN (what failed in setting
 # it up where it can be: fail) set, or neither; UP says how far it got
-# (1 veth, 2 sysctls, 3 routing, 4 rxe).
+# (1 veth, 2 sysctls, 3 routing, 4 rxe). (SC2034 above: WHY and BROKEN
+# are set here for the caller to read.)
 
 WHY=""
 BROKEN=""

@@ -19,7 +19,9 @@
 # last case checks: no process with this run's mark is left.
 #
 # Two TCG guests at once on a 2-core machine: the wall time is printed
-# (about 70 s here, the machine otherwise idle). Without a kernel image
+# (92 to 132 s here beside other sessions' guests and builds, load 4 to
+# 8; 201 s once; the boots are most of it, the RDMA part about 10 s of
+# the guests' clocks). Without a kernel image
 # or module to boot, or in a kernel without soft-RoCE, the cases skip with
 # the reason.
 
