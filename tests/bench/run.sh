@@ -44,7 +44,7 @@ GUEST_MAP_MIB=${BENCH_GUEST_MAP_MIB:-64}
 start=$SECONDS
 stage() { printf 'bench: [%3ds] %s\n' $((SECONDS - start)) "$*"; }
 
-for f in "$BENCH" "$PEER" "$FANIN" "$KO"; do
+for f in "$BENCH" "$PEER" "$FANIN" "$OUT/rdma_bench" "$KO"; do
 	if [ ! -e "$f" ]; then
 		echo "bench: no $f: run make vm-prepare (make bench does)" >&2
 		exit 1

@@ -195,7 +195,8 @@ if [ ! -d "$kdir" ] || [ ! -f "$vmlinuz" ]; then
 	echo "kernels: no usable $KERNEL kernel (headers: '$kdir', image: '$vmlinuz')" >&2
 	exit 1
 fi
-# the modules tests/shell/rdma.sh (soft-RoCE on a veth pair) and
+# the modules tests/shell/rdma.sh (soft-RoCE on a veth pair),
+# tests/shell/rdma_two_hosts.sh (soft-RoCE on each guest's virtio-net) and
 # tests/selftests/dmabuf_test.c (vgem, an importer of dma-bufs) load, where
 # the guest of a kernel other than the system's own finds them:
 # BUILD_DIR/guest-modules (tests/provision/guest-modules.sh)
@@ -207,7 +208,7 @@ case "$KERNEL" in
 		moddir=${vmlinuz%/boot/*}/lib/modules/${vmlinuz##*/vmlinuz-}
 	fi
 	"$(dirname "$0")/guest-modules.sh" "$moddir" "$BUILD/guest-modules" \
-		veth ib_uverbs rdma_ucm rdma_rxe crc32_generic vgem >&2 ||
+		veth virtio_net ib_uverbs rdma_ucm rdma_rxe crc32_generic vgem >&2 ||
 		die "cannot copy $KERNEL's modules into $BUILD/guest-modules"
 	;;
 esac

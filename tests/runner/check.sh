@@ -133,9 +133,10 @@ if [ "$HOST_TIERS" = 1 ]; then
 	tests/runner/lint.sh "$BUILD" "$LINTMOD" | tee "$LOGS/lint.log"
 
 	echo "== host tests"
-	# the vm.sh test boots this kernel
+	# the vm.sh test boots this kernel; the two-guest RDMA test
+	# (rdma_two_hosts.sh) loads this module in one of its two guests
 	# shellcheck disable=SC2046
-	MMIO_SHM_BUILD=$BUILD MMIO_SHM_VMLINUZ=$VMLINUZ \
+	MMIO_SHM_BUILD=$BUILD MMIO_SHM_VMLINUZ=$VMLINUZ MMIO_SHM_KO=$KMOD/mmio_shm.ko \
 		tests/runner/run-suite.sh --host $(make -s -C tests BUILD="$BUILD" list-host) |
 		tee "$LOGS/host.log"
 	t_tests=$((t_tests + SECONDS - t0))
