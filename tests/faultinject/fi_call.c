@@ -16,7 +16,11 @@
  * the same call with N = 1, 2, 3 ... in this one process, until a call runs
  * with nothing injected. After each call:
  *   - a failed load left nothing registered (no /sys/module/mmio_shm, no
- *     /dev/mmio_shm*, no misc class device), and the module loads again;
+ *     /dev/mmio_shm*, no misc class device); that the module loads again
+ *     is the next call's to show: it is a load with one more injection
+ *     point to pass, and one stopped early by what the failed one left
+ *     is a call that failed with nothing injected (a bad call); the last
+ *     call, which loads with nothing injected, gets the checks below;
  *   - after any other call, no open file or mapping is left counted
  *     (sysfs open_files and mappings of the first device);
  *   - every device opens, maps, writes and reads back;
@@ -644,6 +648,9 @@ static void call(struct fi *fi, struct outcome *o)
 	} else {
 		call_device(fi, o);
 	}
+	/* in a sweep, the load before this one was the last to fail */
+	if (fi->ko && !strcmp(fi->op, "insmod") && o->status != 2 && o->ret < 0 && o->injected != 1)
+		set_check(o, "failed with nothing injected: did the failed load before it leave something behind?");
 	conclude(o);
 }
 
@@ -733,7 +740,7 @@ static void reload(struct fi *fi, struct outcome *o, unsigned int devices,
 }
 
 /*
- * after the call: a failed load left nothing behind and the module loads;
+ * after the call: a failed load left nothing behind (the next call loads);
  * after any other, nothing is left counted
  */
 static void check_state(struct fi *fi, struct outcome *o, int insmod)
@@ -743,15 +750,14 @@ static void check_state(struct fi *fi, struct outcome *o, int insmod)
 	unsigned int i;
 	FILE *f;
 
-	if (insmod && o->ret < 0) {
-		leftovers(left, sizeof(left));
-		if (left[0])
-			set_check(o, "failed load left%s", left);
-		reload(fi, o, fi->devices, 1);
+	if (insmod) {
+		if (o->ret < 0) {
+			leftovers(left, sizeof(left));
+			if (left[0])
+				set_check(o, "failed load left%s", left);
+		}
 		return;
 	}
-	if (insmod)
-		return;
 	for (i = 0; i < sizeof(counters) / sizeof(counters[0]); i++) {
 		snprintf(path, sizeof(path), SYSFS_DEV "/%s", counters[i]);
 		f = fopen(path, "re");
@@ -824,9 +830,10 @@ static int sweep(struct fi *fi, unsigned int max)
 		}
 		if (o.status == 0 || o.status == 1) {
 			check_state(fi, &o, insmod);
-			if (!o.check[0])
+			/* a failed load: nothing to use, the next call loads */
+			if (!o.check[0] && !(insmod && o.ret < 0))
 				use_all(fi, &o, insmod ? fi->devices : 1);
-			if (!o.check[0])
+			if (!o.check[0] && !(insmod && o.ret < 0))
 				reload(fi, &o, 1, !insmod);
 		}
 		read_kmsg(fi);
