@@ -67,6 +67,10 @@ vm-prepare:
 	@eval "$$(tests/provision/kernels.sh $(KERNEL) $(BUILD))" && \
 		tests/runner/build-module.sh "$$KDIR" $(BUILD)/kmod/$(KERNEL)-lab-fault "$$KMAKE" \
 		"$$KCHROOT" $(CURDIR)/docs/lab/fault-handler.patch
+	@# docs/lab.md exercise 9's starting point, checked by tests/shell/lab_dmabuf.sh
+	@eval "$$(tests/provision/kernels.sh $(KERNEL) $(BUILD))" && \
+		tests/runner/build-module.sh "$$KDIR" $(BUILD)/kmod/$(KERNEL)-lab-dmabuf-start "$$KMAKE" \
+		"$$KCHROOT" $(CURDIR)/docs/lab/dmabuf-start.patch
 	@# argument structs grown by one field, checked by tests/shell/grown_suite.sh
 	@eval "$$(tests/provision/kernels.sh $(KERNEL) $(BUILD))" && \
 		tests/runner/build-module.sh "$$KDIR" $(BUILD)/kmod/$(KERNEL)-grown \

@@ -373,33 +373,9 @@ static int mmio_shm_export_mmap(struct dma_buf *dmabuf,
 
 	/* the range's pages, at their place in the buffer */
 	vma->vm_pgoff += exp->first;
-	vm_flags_set(vma, VM_DONTEXPAND);
-
-	/*
-	 * hand the VMA to the shmem file; its mmap installs the fault
-	 * handler (and on 7.x, through .mmap_prepare, resets
-	 * vm_private_data: set it only afterwards, as mmap.c does)
-	 */
-	vma_set_file(vma, exp->shmem);
-	ret = mmio_shm_vfs_mmap(exp->shmem, vma);
-	if (ret)
-		goto out_unlock;
-
-	/* remember shmem's handlers (the device's .mmap may not have yet) */
-	if (!dev->shmem_vm_ops)
-		dev->shmem_vm_ops = vma->vm_ops;
-	if (WARN_ON_ONCE(vma->vm_ops != dev->shmem_vm_ops ||
-			 !vma->vm_ops->fault ||
-			 vma->vm_ops->map_pages != filemap_map_pages)) {
-		ret = -EINVAL;
-		goto out_unlock;
-	}
-	vma->vm_ops = &mmio_shm_export_vm_ops;
-	/* the VMA holds the dma-buf file from here on, until vm_close */
-	vma->vm_private_data = get_file(dmabuf->file);
-	atomic_inc(&dev->nr_maps);
-
-out_unlock:
+	/* the VMA holds the dma-buf file, not the device file, until vm_close */
+	ret = mmio_shm_mmap_shmem(dev, exp->shmem, vma, &mmio_shm_export_vm_ops,
+				  dmabuf->file);
 	mutex_unlock(&dev->lock);
 	return ret;
 }

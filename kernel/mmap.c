@@ -82,6 +82,57 @@ static const struct vm_operations_struct mmio_shm_vm_ops = {
 };
 
 /**
+ * mmio_shm_mmap_shmem() - hand a new mapping over to the buffer's shmem file
+ * @dev:    the device; its lock held
+ * @shmem:  the shmem file that holds the buffer
+ * @vma:    the new mapping; vm_pgoff is already a page offset into the
+ *          buffer and the range was checked against it
+ * @ops:    our vm_operations, put in front of shmem's fault handlers
+ * @holder: the file the VMA holds until its close (the device file, or a
+ *          dma-buf's): it keeps the module loaded while anything is mapped
+ *
+ * The one hand-over of the device's .mmap and the dma-buf's: vm_file
+ * becomes @shmem and shmem's mmap installs its fault handler, which @ops
+ * forward to (dev->shmem_vm_ops). vm_private_data is set only after
+ * shmem's mmap: on 7.x it reaches shmem's .mmap_prepare through
+ * compat_vma_mmap(), which resets it.
+ *
+ * Return: 0, what shmem's mmap returned, or -EINVAL when shmem's handlers
+ * are not the ones @ops forward to.
+ */
+int mmio_shm_mmap_shmem(struct mmio_shm_dev *dev, struct file *shmem,
+			struct vm_area_struct *vma,
+			const struct vm_operations_struct *ops,
+			struct file *holder)
+{
+	int ret;
+
+	lockdep_assert_held(&dev->lock);
+
+	/* mremap() may shrink or move the mapping, never grow it past the check */
+	vm_flags_set(vma, VM_DONTEXPAND);
+
+	vma_set_file(vma, shmem);
+	ret = mmio_shm_vfs_mmap(shmem, vma);
+	if (ret)
+		return ret;
+
+	/* remember shmem's handlers, then put ours in front of them */
+	if (!dev->shmem_vm_ops)
+		dev->shmem_vm_ops = vma->vm_ops;
+	if (WARN_ON_ONCE(vma->vm_ops != dev->shmem_vm_ops ||
+			 !vma->vm_ops->fault ||
+			 vma->vm_ops->map_pages != filemap_map_pages))
+		return -EINVAL;
+	vma->vm_ops = ops;
+
+	/* the VMA now owns a reference to @holder; vm_close drops it */
+	vma->vm_private_data = get_file(holder);
+	atomic_inc(&dev->nr_maps);
+	return 0;
+}
+
+/**
  * mmio_shm_fop_mmap() - map (part of) the buffer
  * @file: the device file being mapped
  * @vma:  the new mapping: vm_pgoff is the page offset into the buffer
@@ -101,7 +152,6 @@ int mmio_shm_fop_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	struct mmio_shm_file *mf = file->private_data;
 	struct mmio_shm_dev *dev = mf->dev;
-	struct file *shmem = dev->buf.file;
 	unsigned long buf_pages;
 	int ret;
 
@@ -124,29 +174,8 @@ int mmio_shm_fop_mmap(struct file *file, struct vm_area_struct *vma)
 		goto out_unlock;
 	}
 
-	/* mremap() may shrink or move the mapping, never grow it past the check */
-	vm_flags_set(vma, VM_DONTEXPAND);
-
-	/* hand the VMA to the shmem file; its mmap installs the fault handler */
-	vma_set_file(vma, shmem);
-	ret = mmio_shm_vfs_mmap(shmem, vma);
-	if (ret)
-		goto out_unlock;
-
-	/* remember shmem's handlers, then put ours in front of them */
-	if (!dev->shmem_vm_ops)
-		dev->shmem_vm_ops = vma->vm_ops;
-	if (WARN_ON_ONCE(vma->vm_ops != dev->shmem_vm_ops ||
-			 !vma->vm_ops->fault ||
-			 vma->vm_ops->map_pages != filemap_map_pages)) {
-		ret = -EINVAL;
-		goto out_unlock;
-	}
-	vma->vm_ops = &mmio_shm_vm_ops;
-
-	/* the VMA now owns a reference to the device file; vm_close drops it */
-	vma->vm_private_data = get_file(file);
-	atomic_inc(&dev->nr_maps);
+	ret = mmio_shm_mmap_shmem(dev, dev->buf.file, vma, &mmio_shm_vm_ops,
+				  file);
 
 out_unlock:
 	mutex_unlock(&dev->lock);

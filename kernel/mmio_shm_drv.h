@@ -154,6 +154,10 @@ bool mmio_shm_buffer_pinned(struct mmio_shm_buf *buf, pgoff_t first,
 int mmio_shm_buf_zero(struct mmio_shm_dev *dev, u64 offset, u64 length);
 
 /* mmap.c */
+int mmio_shm_mmap_shmem(struct mmio_shm_dev *dev, struct file *shmem,
+			struct vm_area_struct *vma,
+			const struct vm_operations_struct *ops,
+			struct file *holder);
 int mmio_shm_fop_mmap(struct file *file, struct vm_area_struct *vma);
 unsigned long mmio_shm_fop_get_unmapped_area(struct file *file,
 					     unsigned long addr,

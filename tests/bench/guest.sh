@@ -55,6 +55,17 @@ if [ -n "$PEER" ]; then
 	"$PEER" --where guest --reps "$REPS" --run-ms "$RUN_MS" >>"$OUT" || rc=1
 fi
 
+# the buffer as an RDMA memory region against TCP over the same link
+# (tests/bench/rdma.sh): a buffer of 4 MiB, moved whole in each run
+RDMA=$(dirname "$BENCH")/rdma_bench
+if insmod "$KO" size=4M; then
+	"$(dirname "$0")/rdma.sh" "$RDMA" "$REPS" 4096 65536 1048576 >>"$OUT" || rc=1
+	rmmod mmio_shm
+else
+	echo "bench[guest]: insmod $KO size=4M failed" >&2
+	rc=1
+fi
+
 # a module without the parameter loads all the same (the kernel ignores
 # unknown parameters with a warning): its sysfs file tells
 if insmod "$KO" size="${MAP_MIB}M" huge=always 2>/dev/null &&

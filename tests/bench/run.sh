@@ -47,7 +47,7 @@ stage() { printf 'bench: [%3ds] %s\n' $((SECONDS - start)) "$*"; }
 # a camera's frames into the buffer (tests/bench/vivid_bench.c), in the guest
 VIVID=$OUT/vivid_bench
 
-for f in "$BENCH" "$PEER" "$FANIN" "$VIVID" "$KO"; do
+for f in "$BENCH" "$PEER" "$FANIN" "$OUT/rdma_bench" "$VIVID" "$KO"; do
 	if [ ! -e "$f" ]; then
 		echo "bench: no $f: run make vm-prepare (make bench does)" >&2
 		exit 1

@@ -16,7 +16,11 @@
  * the same call with N = 1, 2, 3 ... in this one process, until a call runs
  * with nothing injected. After each call:
  *   - a failed load left nothing registered (no /sys/module/mmio_shm, no
- *     /dev/mmio_shm*, no misc class device), and the module loads again;
+ *     /dev/mmio_shm*, no misc class device); that the module loads again
+ *     is the next call's to show: it is a load with one more injection
+ *     point to pass, and one stopped early by what the failed one left
+ *     is a call that failed with nothing injected (a bad call); the last
+ *     call, which loads with nothing injected, gets the checks below;
  *   - after any other call, no open file or mapping is left counted
  *     (sysfs open_files and mappings of the first device);
  *   - every device opens, maps, writes and reads back;
@@ -38,6 +42,8 @@
  *              -k KO with "PARAMS devices=DEVICES")
  *       open | mmap | read | write | info | resize BYTES | zero | notify | wait
  *       | bind (BIND, then PEER and the doorbell after the file's release)
+ *       | export (EXPORT of the whole buffer; the dma-buf is mapped, RESIZE
+ *         must be refused while it lives and allowed once it is closed)
  *   A sweep loads the module between calls with "PARAMS devices=1", except
  *   for OP insmod.
  * One call prints one line: "fi_call: OP nth=N injected=yes|no result=0|-ERRNO
@@ -190,6 +196,17 @@ static int dev_bind(int fd, struct mmio_shm_bind_args *arg)
 		.flags = MMIO_SHM_BIND_ANY,
 	};
 	return ioctl(fd, MMIO_SHM_IOC_BIND, arg);
+}
+
+/* the whole buffer of @size as a read-only dma-buf */
+static int dev_export(int fd, struct mmio_shm_export_args *arg, uint64_t size)
+{
+	*arg = (struct mmio_shm_export_args){
+		.size = sizeof(*arg),
+		.flags = MMIO_SHM_EXPORT_CLOEXEC | MMIO_SHM_EXPORT_READ_ONLY,
+		.length = size,
+	};
+	return ioctl(fd, MMIO_SHM_IOC_EXPORT, arg);
 }
 
 /* the cookie of @endpoint (0: free), and the doorbell sequence */
@@ -441,7 +458,9 @@ static int call_on_file(struct fi *fi, struct outcome *o, int fd,
 		struct mmio_shm_notify_args notify;
 		struct mmio_shm_wait_args wait;
 		struct mmio_shm_bind_args bind;
+		struct mmio_shm_export_args export;
 	} arg;
+	struct mmio_shm_resize_args resize;
 	uint64_t size2, seq2, cookie, bytes;
 	int fd2;
 
@@ -556,6 +575,27 @@ static int call_on_file(struct fi *fi, struct outcome *o, int fd,
 		    (dev_peer(fd, arg.bind.endpoint, &cookie, &seq2) ||
 		     cookie || seq2 != seq + 1))
 			set_check(o, "release left the endpoint bound or did not ring once");
+	} else if (!strcmp(op, "export")) {
+		if (arm(fi, o))
+			return -1;
+		result(o, dev_export(fd, &arg.export, size));
+		disarm(fi, o);
+		if (!o->ret) {
+			map = mmap(NULL, size, PROT_READ, MAP_SHARED,
+				   arg.export.fd, 0);
+			if (map == MAP_FAILED || !all_bytes(map, size, PATTERN))
+				set_check(o, "the dma-buf's mapping does not show the buffer");
+			if (map != MAP_FAILED)
+				munmap(map, size);
+			if (!dev_resize(fd, &resize, 2 * size) || errno != EBUSY)
+				set_check(o, "RESIZE is not refused while the dma-buf lives");
+			close(arg.export.fd);
+		}
+		/* the dma-buf is gone, or was never made: nothing holds the pages */
+		if (dev_resize(fd, &resize, 2 * size) ||
+		    dev_resize(fd, &resize, size))
+			set_check(o, "RESIZE fails with no dma-buf alive: %s",
+				  strerror(errno));
 	} else {
 		errno = EINVAL;
 		return setup_failed(o, "no such OP");
@@ -608,6 +648,9 @@ static void call(struct fi *fi, struct outcome *o)
 	} else {
 		call_device(fi, o);
 	}
+	/* in a sweep, the load before this one was the last to fail */
+	if (fi->ko && !strcmp(fi->op, "insmod") && o->status != 2 && o->ret < 0 && o->injected != 1)
+		set_check(o, "failed with nothing injected: did the failed load before it leave something behind?");
 	conclude(o);
 }
 
@@ -697,7 +740,7 @@ static void reload(struct fi *fi, struct outcome *o, unsigned int devices,
 }
 
 /*
- * after the call: a failed load left nothing behind and the module loads;
+ * after the call: a failed load left nothing behind (the next call loads);
  * after any other, nothing is left counted
  */
 static void check_state(struct fi *fi, struct outcome *o, int insmod)
@@ -707,15 +750,14 @@ static void check_state(struct fi *fi, struct outcome *o, int insmod)
 	unsigned int i;
 	FILE *f;
 
-	if (insmod && o->ret < 0) {
-		leftovers(left, sizeof(left));
-		if (left[0])
-			set_check(o, "failed load left%s", left);
-		reload(fi, o, fi->devices, 1);
+	if (insmod) {
+		if (o->ret < 0) {
+			leftovers(left, sizeof(left));
+			if (left[0])
+				set_check(o, "failed load left%s", left);
+		}
 		return;
 	}
-	if (insmod)
-		return;
 	for (i = 0; i < sizeof(counters) / sizeof(counters[0]); i++) {
 		snprintf(path, sizeof(path), SYSFS_DEV "/%s", counters[i]);
 		f = fopen(path, "re");
@@ -788,9 +830,10 @@ static int sweep(struct fi *fi, unsigned int max)
 		}
 		if (o.status == 0 || o.status == 1) {
 			check_state(fi, &o, insmod);
-			if (!o.check[0])
+			/* a failed load: nothing to use, the next call loads */
+			if (!o.check[0] && !(insmod && o.ret < 0))
 				use_all(fi, &o, insmod ? fi->devices : 1);
-			if (!o.check[0])
+			if (!o.check[0] && !(insmod && o.ret < 0))
 				reload(fi, &o, 1, !insmod);
 		}
 		read_kmsg(fi);

@@ -21,7 +21,7 @@ override FUZZ_CFLAGS += -std=gnu11 -Wall -Wextra -Werror -pthread \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	-I../kernel/uapi -I../user/include -I../user/lib
 
-$(O)/fuzz/ring_fuzz: fuzz/ring_fuzz.c $(wildcard ../user/lib/*.c ../user/lib/*.h) \
+$(O)/fuzz/ring_fuzz: fuzz/ring_fuzz.c fuzz/hostile_peer.h $(wildcard ../user/lib/*.c ../user/lib/*.h) \
 		     ../user/include/libmmio_shm.h
 	@mkdir -p $(dir $@)
 	@echo "  CC      fuzz/ring_fuzz (libFuzzer)"
@@ -30,7 +30,7 @@ $(O)/fuzz/ring_fuzz: fuzz/ring_fuzz.c $(wildcard ../user/lib/*.c ../user/lib/*.h
 fuzz: $(O)/fuzz/ring_fuzz
 
 # The fan-in's libFuzzer target (tests/shell/fanin_fuzz.sh): the same way.
-$(O)/fuzz/fanin_fuzz: fuzz/fanin_fuzz.c $(wildcard ../user/lib/*.c ../user/lib/*.h) \
+$(O)/fuzz/fanin_fuzz: fuzz/fanin_fuzz.c fuzz/hostile_peer.h $(wildcard ../user/lib/*.c ../user/lib/*.h) \
 		      ../user/include/libmmio_shm.h
 	@mkdir -p $(dir $@)
 	@echo "  CC      fuzz/fanin_fuzz (libFuzzer)"

@@ -30,36 +30,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <unistd.h>
 
 #include "libmmio_shm.h"
+#include "hostile_peer.h"
 
 #define PRODS		3	/* honest producers at most */
 #define SLOTS		2	/* the region's slots: a third producer waits */
 #define MODEL_MAX	256	/* records the model follows per producer */
 #define TIMED_MAX	2	/* calls that may wait, per input */
 #define TIMED_NS	100000	/* how long each may wait: 100 us */
-#define CANARY		0x5a
-
-struct input {
-	const uint8_t *p;
-	size_t left;
-};
-
-static uint64_t take(struct input *in, size_t bytes)
-{
-	uint64_t v = 0;
-	size_t i;
-
-	for (i = 0; i < bytes; i++) {
-		v <<= 8;
-		if (in->left) {
-			v |= *in->p++;
-			in->left--;
-		}
-	}
-	return v;
-}
 
 /* an honest producer and the records it sent that are still in flight */
 struct prod {
@@ -87,23 +66,6 @@ struct world {
 	int timed;
 };
 
-#define PROMISE(cond) do { if (!(cond)) __builtin_trap(); } while (0)
-
-static bool one_of(int ret, const int *ok, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (ret == ok[i])
-			return true;
-	return false;
-}
-
-#define RET_IS(ret, ...) do {						\
-	const int ok_[] = { __VA_ARGS__ };				\
-	PROMISE(one_of(ret, ok_, sizeof(ok_) / sizeof(ok_[0])));	\
-} while (0)
-
 /* a record's bytes: the producer's id, then a pattern of its number */
 static unsigned char pattern(uint32_t id, uint64_t seq, size_t i)
 {
@@ -112,33 +74,11 @@ static unsigned char pattern(uint32_t id, uint64_t seq, size_t i)
 
 static bool world_map(struct world *w, size_t data)
 {
-	long page = sysconf(_SC_PAGESIZE);
-	size_t pages;
-
 	w->len = MMIO_SHM_FANIN_OVERHEAD + SLOTS *
 		 (MMIO_SHM_FANIN_SLOT_OVERHEAD + MMIO_SHM_RING_OVERHEAD + data);
-	pages = (w->len + (size_t)page - 1) / (size_t)page + 1;
-	w->map_len = pages * (size_t)page;
-	w->base = mmap(NULL, w->map_len, PROT_READ | PROT_WRITE,
-		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (w->base == MAP_FAILED)
-		return false;
-	if (mprotect(w->base + w->map_len - page, (size_t)page, PROT_NONE)) {
-		munmap(w->base, w->map_len);
-		return false;
-	}
 	/* the region ends at the guard page; its start stays 128-aligned */
-	w->mem = w->base + w->map_len - page - w->len;
-	memset(w->base, CANARY, (size_t)(w->mem - w->base));
-	return true;
-}
-
-static void canary_check(const struct world *w)
-{
-	const unsigned char *p;
-
-	for (p = w->base; p < w->mem; p++)
-		PROMISE(*p == CANARY);
+	w->mem = guarded_map(w->len, &w->base, &w->map_len);
+	return w->mem != NULL;
 }
 
 static int64_t timeout_of(struct world *w, struct input *in)
@@ -399,7 +339,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			op_recv(w, &in);
 			break;
 		}
-		canary_check(w);
+		guarded_check(w->base, w->mem);
 	}
 	for (i = 0; i < PRODS; i++)
 		mmio_shm_ring_detach(w->prod[i].ring);

@@ -36,35 +36,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <unistd.h>
 
 #include "libmmio_shm.h"
+#include "hostile_peer.h"
 
 #define MODEL_MAX	4096	/* records the model follows */
 #define TIMED_MAX	4	/* calls that may wait, per input */
 #define TIMED_NS	100000	/* how long each may wait: 100 us */
-#define CANARY		0x5a
-
-/* the input, read front to back; past its end every read is 0 */
-struct input {
-	const uint8_t *p;
-	size_t left;
-};
-
-static uint64_t take(struct input *in, size_t bytes)
-{
-	uint64_t v = 0;
-	size_t i;
-
-	for (i = 0; i < bytes; i++) {
-		v <<= 8;
-		if (in->left) {
-			v |= *in->p++;
-			in->left--;
-		}
-	}
-	return v;
-}
 
 /* the region, its guard page and the two honest sides */
 struct world {
@@ -87,24 +65,6 @@ struct world {
 	size_t model_head, model_count;
 };
 
-/* a broken promise: libFuzzer reports the crash and keeps the input */
-#define PROMISE(cond) do { if (!(cond)) __builtin_trap(); } while (0)
-
-static bool one_of(int ret, const int *ok, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (ret == ok[i])
-			return true;
-	return false;
-}
-
-#define RET_IS(ret, ...) do {						\
-	const int ok_[] = { __VA_ARGS__ };				\
-	PROMISE(one_of(ret, ok_, sizeof(ok_) / sizeof(ok_[0])));	\
-} while (0)
-
 static unsigned char pattern(uint64_t seq, size_t i)
 {
 	return (unsigned char)(seq * 131 + i * 7 + 1);
@@ -112,34 +72,13 @@ static unsigned char pattern(uint64_t seq, size_t i)
 
 static bool world_map(struct world *w, uint64_t data_size)
 {
-	long page = sysconf(_SC_PAGESIZE);
-	size_t pages;
-
 	w->data_size = data_size;
 	w->len = MMIO_SHM_RING_OVERHEAD + data_size;
-	pages = (w->len + (size_t)page - 1) / (size_t)page + 1;
-	w->map_len = pages * (size_t)page;
-	/* MAP_SHARED: the ring's futex calls are shared ones */
-	w->base = mmap(NULL, w->map_len, PROT_READ | PROT_WRITE,
-		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (w->base == MAP_FAILED)
+	w->mem = guarded_map(w->len, &w->base, &w->map_len);
+	if (!w->mem)
 		return false;
-	if (mprotect(w->base + w->map_len - page, (size_t)page, PROT_NONE)) {
-		munmap(w->base, w->map_len);
-		return false;
-	}
-	w->mem = w->base + w->map_len - page - w->len;
 	w->data = w->mem + MMIO_SHM_RING_OVERHEAD;
-	memset(w->base, CANARY, (size_t)(w->mem - w->base));
 	return true;
-}
-
-static void canary_check(const struct world *w)
-{
-	const unsigned char *p;
-
-	for (p = w->base; p < w->mem; p++)
-		PROMISE(*p == CANARY);
 }
 
 /* [p, p + len) inside the data area */
@@ -473,7 +412,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			}
 			break;
 		}
-		canary_check(w);
+		guarded_check(w->base, w->mem);
 	}
 	mmio_shm_ring_detach(w->prod);
 	mmio_shm_ring_detach(w->cons);

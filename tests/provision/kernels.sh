@@ -196,6 +196,7 @@ if [ ! -d "$kdir" ] || [ ! -f "$vmlinuz" ]; then
 	exit 1
 fi
 # the modules tests/shell/rdma.sh (soft-RoCE on a veth pair),
+# tests/shell/rdma_two_hosts.sh (soft-RoCE on each guest's virtio-net),
 # tests/selftests/dmabuf_test.c (vgem) and vivid_test.c (vivid), importers
 # of dma-bufs, load, where the guest of a kernel other than the system's own
 # finds them (vivid brings videobuf2, v4l2 core, media, the test pattern
@@ -209,7 +210,7 @@ case "$KERNEL" in
 		moddir=${vmlinuz%/boot/*}/lib/modules/${vmlinuz##*/vmlinuz-}
 	fi
 	"$(dirname "$0")/guest-modules.sh" "$moddir" "$BUILD/guest-modules" \
-		veth ib_uverbs rdma_ucm rdma_rxe crc32_generic vgem vivid >&2 ||
+		veth virtio_net ib_uverbs rdma_ucm rdma_rxe crc32_generic vgem vivid >&2 ||
 		die "cannot copy $KERNEL's modules into $BUILD/guest-modules"
 	;;
 esac

@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Host-side checks of the kernel code's style, as TAP cases:
-# checkpatch.pl --strict (from linux-source-6.1; kernel/, and kernel/mmap.c
-# as docs/lab/fault-handler.patch changes it), sparse, a W=1 build without
+# checkpatch.pl --strict (from linux-source-6.1; kernel/, and the files
+# docs/lab/'s patches change, as they change them), sparse, a W=1 build without
 # warnings, an SPDX line in every file of the repository (committed or
 # new, but not ignored), and that every
 # command the scripts and Makefiles call comes from a package that
@@ -41,14 +41,19 @@ checkpatch() {
 	perl "$CHECKPATCH" --no-tree --strict --terse --show-types "$@" 2>&1 |
 		grep -E '(ERROR|WARNING|CHECK):'
 }
-# the lab's solution (docs/lab.md exercise 8): kernel/mmap.c as it patches it
-labsrc=$(mktemp --suffix=-lab-fault-mmap.c)
-if patch -s -o "$labsrc" kernel/mmap.c docs/lab/fault-handler.patch >/dev/null 2>&1; then
-	labout=$(checkpatch -f "$labsrc")
-else
-	labout="ERROR: docs/lab/fault-handler.patch does not apply to kernel/mmap.c"
-fi
-rm -f "$labsrc" "$labsrc.orig" "$labsrc.rej"
+# the lab's patches (docs/lab.md): exercise 8's solution to kernel/mmap.c,
+# exercise 9's starting point of kernel/dmabuf.c, as they patch them
+labout=""
+for lab in mmap.c:fault-handler.patch dmabuf.c:dmabuf-start.patch; do
+	labsrc=$(mktemp --suffix="-lab-${lab%%:*}")
+	if patch -s -o "$labsrc" "kernel/${lab%%:*}" "docs/lab/${lab#*:}" >/dev/null 2>&1; then
+		labout+=$(checkpatch -f "$labsrc")
+	else
+		labout+="ERROR: docs/lab/${lab#*:} does not apply to kernel/${lab%%:*}
+"
+	fi
+	rm -f "$labsrc" "$labsrc.orig" "$labsrc.rej"
+done
 # compat.h is the one file whose job is to test the kernel version
 out=$(checkpatch -f $(ls kernel/*.c kernel/*.h kernel/uapi/linux/*.h | grep -v compat.h)
       checkpatch --ignore LINUX_VERSION_CODE -f kernel/compat.h

@@ -26,9 +26,11 @@
 # check-debug runs (about 1,050 bytes) made the debug kernel's command
 # line too long, and the guest died at once (status 255) without a word.
 #
-# Usage: [VM_APPEND=...] tests/runner/vm.sh VMLINUZ TIMEOUT BUILD_DIR COMMAND
+# Usage: [VM_APPEND=...] [VM_QEMU_OPTS=...] tests/runner/vm.sh VMLINUZ TIMEOUT BUILD_DIR COMMAND
 #        (COMMAND empty: an interactive shell, without a timeout;
-#        VM_APPEND: more kernel command line)
+#        VM_APPEND: more kernel command line; VM_QEMU_OPTS: more QEMU
+#        options, words without spaces: a NIC, say, as
+#        tests/shell/rdma_two_hosts.sh joins two guests)
 
 set -u
 
@@ -55,6 +57,8 @@ export PYTHONPATH="$VNG_ROOT/usr/lib/python3/dist-packages${PYTHONPATH:+:$PYTHON
 args=(--run "$VMLINUZ" --disable-kvm --cpus 2 --memory 1G --force-9p
       --rwdir "$BUILD=$BUILD")
 [ -z "${VM_APPEND:-}" ] || args+=(--append "$VM_APPEND")
+# virtme-ng splits the words again; "=": the value starts with a dash
+[ -z "${VM_QEMU_OPTS:-}" ] || args+=("--qemu-opts=$VM_QEMU_OPTS")
 
 if [ -z "$CMD" ]; then
 	exec "$VNG" "${args[@]}"
