@@ -282,16 +282,16 @@ static int mmio_shm_export_end_cpu(struct dma_buf *dmabuf,
  *
  * compat.h adapts this to the .vmap signature of the running kernel.
  *
- * Return: the kernel address, or an ERR_PTR(): -EACCES for a read-only
- * export (the kernel could write through it), -ENOMEM.
+ * Only writable exports have it (mmio_shm_dmabuf_ops): a read-only one
+ * is never mapped into the kernel, which could write through the mapping.
+ *
+ * Return: the kernel address, or ERR_PTR(-ENOMEM).
  */
 void *mmio_shm_export_vmap(struct dma_buf *dmabuf)
 {
 	struct mmio_shm_export *exp = dmabuf->priv;
 	void *vaddr;
 
-	if (exp->read_only)
-		return ERR_PTR(-EACCES);
 	vaddr = vmap(exp->pages, exp->nr_pages, VM_MAP, PAGE_KERNEL);
 	return vaddr ? vaddr : ERR_PTR(-ENOMEM);
 }
@@ -380,6 +380,7 @@ static int mmio_shm_export_mmap(struct dma_buf *dmabuf,
 	return ret;
 }
 
+/* a writable export's */
 static const struct dma_buf_ops mmio_shm_dmabuf_ops = {
 	.attach			= mmio_shm_export_attach,
 	.detach			= mmio_shm_export_detach,
@@ -391,6 +392,24 @@ static const struct dma_buf_ops mmio_shm_dmabuf_ops = {
 	.mmap			= mmio_shm_export_mmap,
 	.vmap			= mmio_shm_dmabuf_vmap,
 	.vunmap			= mmio_shm_dmabuf_vunmap,
+};
+
+/*
+ * A read-only export's: no .vmap, so dma_buf_vmap() answers -EINVAL. A
+ * .vmap that refused would do the same, but the dma-buf core WARNs on any
+ * error from it (6.1's dma_buf_vmap()), and any reader of the device could
+ * raise that WARNING, a panic under panic_on_warn, by queueing a read-only
+ * export to a vmalloc-backed V4L2 queue.
+ */
+static const struct dma_buf_ops mmio_shm_dmabuf_ro_ops = {
+	.attach			= mmio_shm_export_attach,
+	.detach			= mmio_shm_export_detach,
+	.map_dma_buf		= mmio_shm_export_map,
+	.unmap_dma_buf		= mmio_shm_export_unmap,
+	.release		= mmio_shm_export_release,
+	.begin_cpu_access	= mmio_shm_export_begin_cpu,
+	.end_cpu_access		= mmio_shm_export_end_cpu,
+	.mmap			= mmio_shm_export_mmap,
 };
 
 /*
@@ -512,7 +531,7 @@ long mmio_shm_ioctl_export(struct file *file, struct mmio_shm_dev *dev,
 	if (IS_ERR(exp))
 		return PTR_ERR(exp);
 
-	exp_info.ops = &mmio_shm_dmabuf_ops;
+	exp_info.ops = read_only ? &mmio_shm_dmabuf_ro_ops : &mmio_shm_dmabuf_ops;
 	exp_info.size = args.length;
 	exp_info.flags = read_only ? O_RDONLY : O_RDWR;
 	exp_info.priv = exp;

@@ -258,4 +258,30 @@ TEST_F_TIMEOUT(dev, capture_refuses_an_export_smaller_than_the_format,
 	EXPECT_EQ(0, shm_resize(self->fd, self->size + self->ps));
 }
 
+/*
+ * A read-only export is never mapped into the kernel: vivid's queue (vb2
+ * over vmalloc, which writes frames through a kernel mapping of the
+ * dma-buf) cannot take it. QBUF fails, the export is let go, and the
+ * kernel log stays clean (run-suite.sh scans it): the refusal must not be
+ * a WARNING, which any reader of the device could raise.
+ */
+TEST_F_TIMEOUT(dev, capture_refuses_a_read_only_export, VIVID_TIMEOUT)
+{
+	int buf, ret;
+
+	buf = mmio_shm_export_dmabuf(self->shm, 0, self->slot,
+				     MMIO_SHM_EXPORT_DMABUF_CLOEXEC |
+				     MMIO_SHM_EXPORT_DMABUF_READ_ONLY);
+	ASSERT_LE(0, buf);
+	ASSERT_EQ(2, vivid_reqbufs(self->cam, V4L2_MEMORY_DMABUF, 2));
+	ret = vivid_qbuf(self->cam, V4L2_MEMORY_DMABUF, 0, buf, 0);
+	EXPECT_GT(0, ret) {
+		TH_LOG("QBUF of a read-only export succeeded");
+	}
+	EXPECT_EQ(0, vivid_reqbufs(self->cam, V4L2_MEMORY_DMABUF, 0));
+	close(buf);
+	/* vivid holds nothing of it */
+	EXPECT_EQ(0, shm_resize(self->fd, self->size + self->ps));
+}
+
 TEST_HARNESS_MAIN
