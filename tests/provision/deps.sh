@@ -52,7 +52,8 @@ xz-utils
 # make deb, make check-deb: debian/control's Build-Depends (debhelper
 # gives debhelper-compat and dh-sequence-installsysusers, dh-dkms
 # dh-sequence-dkms; build-essential the compiler and dpkg-dev), git for the
-# copy of the checkout (tests/runner/deb.sh), lintian
+# copy of the checkout (tests/runner/deb.sh), lintian, debootstrap for
+# the minimal bookworm the packages are installed into (check-deb)
 DEB_PACKAGES="
 build-essential
 make
@@ -60,6 +61,7 @@ git
 debhelper
 dh-dkms
 lintian
+debootstrap
 "
 # what the tests and the other make targets call on top of that
 # (clang and libclang-rt-14-dev: the ring's libFuzzer target; gcc-multilib:
