@@ -39,10 +39,14 @@
 #                                installed mmio-shm reads it back
 #   purge_leaves_nothing         apt-get purge: no file of the four left,
 #                                nor /usr/src/mmio_shm-*, /var/lib/dkms's
-#                                entry or a package in state rc (the group
-#                                stays, as Debian leaves system groups)
+#                                entry or a package in state rc, and the
+#                                tree's files are those it had before the
+#                                four (their dependencies installed first,
+#                                apt-get satisfy); the group stays, as
+#                                Debian leaves system groups
 #
-# Without root these four skip, saying so. Each run starts from a new copy
+# What runs inside is tests/runner/deb-in-root.sh. Without root these four
+# skip, saying so. Each run starts from a new copy
 # in BUILD/deb-root, removed at the end; the .debs apt downloads stay in
 # CACHE/fresh-apt-archives, as check-fresh's do.
 #
@@ -144,8 +148,8 @@ package_cases() {
 	result rules_refuse_version_mismatch "$rc" "$out"
 
 	for p in $PACKAGES; do
-		f=$(ls "$BUILD/${p}_${version}"_*.deb 2>/dev/null | head -n 1)
-		if [ -z "$f" ]; then
+		f=$(printf '%s\n' "$BUILD/${p}_${version}"_*.deb | head -n 1)
+		if [ ! -f "$f" ]; then
 			result "lintian_$p" 1 "no ${p}_${version}_*.deb in $BUILD"
 			continue
 		fi
@@ -162,7 +166,7 @@ package_cases() {
 }
 
 install_cases() {
-	local version=$1 rel=${1%-*} ma out rc p f debs=""
+	local version=$1 rel=${1%-*} ma out rc p f deps debs=""
 
 	if [ "$(id -u)" -ne 0 ]; then
 		# shellcheck disable=SC2086
@@ -171,9 +175,14 @@ install_cases() {
 	fi
 	ma=$(dpkg-architecture -q DEB_HOST_MULTIARCH)
 	for p in $PACKAGES; do
-		f=$(ls "$BUILD/${p}_${version}"_*.deb 2>/dev/null | head -n 1)
+		f=$(printf '%s\n' "$BUILD/${p}_${version}"_*.deb | head -n 1)
 		debs+=" /tmp/debs/${f##*/}"
 	done
+	# what the four depend on, but for each other: installed first, so
+	# that the tree's list of files before them is what purge must leave
+	deps=$(for f in $debs; do dpkg-deb -f "$BUILD/${f##*/}" Depends; done |
+		tr ',' '\n' | sed 's/^ *//' | grep -vE "^($(tr ' ' '|' <<<"$PACKAGES"))( |$)" |
+		paste -sd, -)
 	if [ -n "$(mounts_under "$ROOT")" ]; then
 		out="$ROOT has mounts left (umount them first)"
 		rc=1
@@ -182,38 +191,27 @@ install_cases() {
 			cp -a "$CACHE/fresh-bookworm" "$ROOT" &&
 			cp /etc/resolv.conf "$ROOT/etc/resolv.conf" &&
 			mkdir -p "$ROOT/tmp/debs" &&
+			cp tests/runner/deb-in-root.sh "$ROOT/tmp/" &&
 			cp "$BUILD"/*_"$version"_*.deb "$ROOT/tmp/debs/" &&
-			in_root "apt-get -q update && apt-get -q -y install \
-				--no-install-recommends $debs pkg-config libc6-dev")
+			in_root "apt-get -q update &&
+				apt-get -q -y satisfy --no-install-recommends '$deps, pkg-config, libc6-dev' &&
+				sh /tmp/deb-in-root.sh snapshot /tmp/before &&
+				apt-get -q -y install --no-install-recommends $debs")
 		rc=$?
 	fi
 	result installs_in_a_chroot "$rc" "$(tail -n 30 <<<"$out")"
 	if [ "$rc" -ne 0 ]; then
 		# shellcheck disable=SC2086
-		skip_rest "the packages did not install" $(cut -d' ' -f2- <<<$INSTALL_CASES)
+		set -- $INSTALL_CASES
+		shift
+		skip_rest "the packages did not install" "$@"
 		return
 	fi
 
-	out=$(in_root "
-		for f in /usr/src/mmio_shm-$rel/dkms.conf /usr/src/mmio_shm-$rel/Kbuild \
-			 /usr/src/mmio_shm-$rel/Makefile /usr/src/mmio_shm-$rel/kernel/main.c \
-			 /usr/src/mmio_shm-$rel/kernel/uapi/linux/mmio_shm.h \
-			 /usr/lib/udev/rules.d/70-mmio_shm.rules /usr/lib/sysusers.d/mmio_shm.conf \
-			 /usr/lib/$ma/libmmio_shm.so.1 /usr/lib/$ma/libmmio_shm.so \
-			 /usr/lib/$ma/libmmio_shm.a /usr/lib/$ma/pkgconfig/libmmio_shm.pc \
-			 /usr/include/libmmio_shm.h /usr/include/libmmio_shm/mmio_shm.h \
-			 /usr/bin/mmio-shm /usr/share/man/man1/mmio-shm.1.gz \
-			 /usr/share/man/man3/mmio_shm_open.3.gz /usr/share/man/man4/mmio_shm.4.gz \
-			 /usr/share/man/man7/mmio_shm_ring.7.gz; do
-			[ -e \$f ] || echo \"not installed: \$f\"
-		done
-		dpkg -L mmio-shm-dkms | grep -qx /usr/lib/udev/rules.d/70-mmio_shm.rules ||
-			echo 'the package puts the udev rule elsewhere than /usr/lib/udev/rules.d'
-		grep -qx 'AUTOINSTALL=\"yes\"' /usr/src/mmio_shm-$rel/dkms.conf ||
-			echo 'no AUTOINSTALL=\"yes\" in the installed dkms.conf'
-		getent group mmio_shm >/dev/null || echo 'no group mmio_shm'
-		dkms status mmio_shm/$rel | grep -q . || echo 'dkms status does not list mmio_shm/$rel'")
-	result files_where_they_belong "$([ -z "$out" ]; echo $?)" "$out"
+	out=$(in_root "sh /tmp/deb-in-root.sh files $rel $ma")
+	rc=$?
+	[ -z "$out" ] || rc=1
+	result files_where_they_belong "$rc" "$out"
 
 	cat >"$ROOT/tmp/app.c" <<-'APP'
 	#include <libmmio_shm.h>
@@ -238,28 +236,15 @@ install_cases() {
 		return ret < 0;
 	}
 	APP
-	# shellcheck disable=SC2016
-	out=$(in_root '
-		cd /tmp && cc app.c $(pkg-config --cflags --libs libmmio_shm) -o app || exit 1
-		readelf -d app | grep -q "NEEDED.*\[libmmio_shm\.so\.1\]" ||
-			{ echo "app does not need libmmio_shm.so.1"; exit 1; }
-		truncate -s 8K shm.bin && ./app /tmp/shm.bin || exit 1
-		mmio-shm -d /tmp/shm.bin dump | head -n 1 | grep -F "|from the package" ||
-			{ echo "mmio-shm does not read back what app wrote"; exit 1; }')
-	result pkg_config_program_runs $? "$out"
+	out=$(in_root "sh /tmp/deb-in-root.sh program")
+	rc=$?
+	[ -z "$out" ] || rc=1
+	result pkg_config_program_runs "$rc" "$out"
 
-	out=$(in_root "
-		dpkg -L $PACKAGES >/tmp/files || exit 1
-		apt-get -q -y purge $PACKAGES >/tmp/purge.log 2>&1 || { cat /tmp/purge.log; exit 1; }
-		while read -r f; do
-			[ -d \"\$f\" ] || [ ! -e \"\$f\" ] || echo \"left: \$f\"
-		done </tmp/files
-		for d in /usr/src/mmio_shm-$rel /var/lib/dkms/mmio_shm /usr/include/libmmio_shm; do
-			[ ! -e \$d ] || echo \"left: \$d\"
-		done
-		dpkg -l $PACKAGES 2>/dev/null |
-			awk '/^[a-z][a-z] / { print \"still known to dpkg: \" \$1, \$2 }'")
-	result purge_leaves_nothing "$([ -z "$out" ]; echo $?)" "$out"
+	out=$(in_root "sh /tmp/deb-in-root.sh purge $rel /tmp/before $PACKAGES")
+	rc=$?
+	[ -z "$out" ] || rc=1
+	result purge_leaves_nothing "$rc" "$out"
 
 	[ -n "$(mounts_under "$ROOT")" ] || rm -rf "$ROOT"
 }

@@ -107,6 +107,7 @@ out=$(python3 tests/runner/deps-lint.py \
 result "demo_commands_come_from_deps_demo" $? "$out"
 
 # what make deb and make check-deb run, against the deb profile alone
+# (deb-in-root.sh runs in the chroot, on what apt installs there)
 out=$(python3 tests/runner/deps-lint.py \
 	--packages "$(tests/provision/deps.sh --list deb)" \
 	tests/runner/deb.sh tests/runner/check-deb.sh tests/provision/deps.sh 2>&1)
