@@ -22,16 +22,22 @@
 # bookworm that make check-fresh uses (tests/provision/fresh-base.sh; a
 # chroot, so that the maintainer scripts run: DKMS registers the sources,
 # systemd-sysusers makes the group), with what building a program takes
-# (dkms brings the compiler; pkg-config, libc6-dev); no kernel headers,
-# so DKMS builds nothing (issue 24's boot test is where it does):
+# (dkms brings the compiler; pkg-config, libc6-dev) and the headers of
+# Debian's current kernel (linux-headers-amd64), so that DKMS builds the
+# module at install, for that kernel (the chroot's uname is the host's):
 #
-#   installs_in_a_chroot         apt-get install ./*.deb pkg-config libc6-dev
+#   installs_in_a_chroot         apt-get install ./*.deb, after their
+#                                Depends, pkg-config, libc6-dev and
+#                                linux-headers-amd64
 #   files_where_they_belong      /usr/src/mmio_shm-RELEASE/ (dkms.conf with
 #                                AUTOINSTALL, Kbuild, Makefile, kernel/),
 #                                the udev rule in /usr/lib/udev/rules.d,
 #                                the sysusers file, the library, headers,
 #                                .pc, tool and man pages 1, 3, 4, 7; the
 #                                group mmio_shm; dkms status lists it
+#   dkms_built_the_module        mmio_shm.ko in /lib/modules/KVER/updates/
+#                                dkms for the headers' kernel, with its
+#                                vermagic and the release as its version
 #   pkg_config_program_runs      a program built with `cc app.c
 #                                $(pkg-config --cflags --libs libmmio_shm)`
 #                                needs libmmio_shm.so.1, writes into a file
@@ -59,8 +65,8 @@ set -u -o pipefail
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=$(realpath -m "${1:-$TOP/build}")
 PACKAGES="libmmio-shm1 libmmio-shm-dev mmio-shm mmio-shm-dkms"
-INSTALL_CASES="installs_in_a_chroot files_where_they_belong pkg_config_program_runs
-	purge_leaves_nothing"
+INSTALL_CASES="installs_in_a_chroot files_where_they_belong dkms_built_the_module
+	pkg_config_program_runs purge_leaves_nothing"
 LOG=$BUILD/check-deb.log
 ROOT=$BUILD/deb-root
 cd "$TOP" || exit 1
@@ -194,7 +200,8 @@ install_cases() {
 			cp tests/runner/deb-in-root.sh "$ROOT/tmp/" &&
 			cp "$BUILD"/*_"$version"_*.deb "$ROOT/tmp/debs/" &&
 			in_root "apt-get -q update &&
-				apt-get -q -y satisfy --no-install-recommends '$deps, pkg-config, libc6-dev' &&
+				apt-get -q -y satisfy --no-install-recommends \
+					'$deps, pkg-config, libc6-dev, linux-headers-amd64' &&
 				sh /tmp/deb-in-root.sh snapshot /tmp/before &&
 				apt-get -q -y install --no-install-recommends $debs")
 		rc=$?
@@ -236,6 +243,11 @@ install_cases() {
 		return ret < 0;
 	}
 	APP
+	out=$(in_root "sh /tmp/deb-in-root.sh module $rel")
+	rc=$?
+	[ -z "$out" ] || rc=1
+	result dkms_built_the_module "$rc" "$out"
+
 	out=$(in_root "sh /tmp/deb-in-root.sh program")
 	rc=$?
 	[ -z "$out" ] || rc=1

@@ -14,6 +14,9 @@
 #   deb-in-root.sh files RELEASE MULTIARCH
 #                                       the packages' files where issue 24
 #                                       says, the group, DKMS's entry
+#   deb-in-root.sh module RELEASE       DKMS built and installed mmio_shm.ko
+#                                       for each kernel whose headers are
+#                                       here, with its vermagic
 #   deb-in-root.sh program              /tmp/app.c built with pkg-config,
 #                                       linked to libmmio_shm.so.1, run on
 #                                       a file the tool then reads
@@ -21,6 +24,7 @@
 #                                       apt-get purge, then what is left:
 #                                       the packages' files, their
 #                                       directories, files BEFORE lacks
+#                                       (but depmod's indexes), a module
 
 set -u
 
@@ -53,6 +57,27 @@ files() {
 	dkms status "mmio_shm/$1" | grep -q . || echo "dkms status does not list mmio_shm/$1"
 }
 
+module() {
+	n=0
+	for build in /lib/modules/*/build; do
+		[ -e "$build/Makefile" ] || continue
+		kver=${build#/lib/modules/}
+		kver=${kver%/build}
+		n=$((n + 1))
+		ko=/lib/modules/$kver/updates/dkms/mmio_shm.ko
+		if [ ! -e "$ko" ]; then
+			echo "no $ko; dkms status: $(dkms status mmio_shm)"
+			tail -n 20 /var/lib/dkms/mmio_shm/"$1"/build/make.log 2>/dev/null
+			continue
+		fi
+		v=$(modinfo -F vermagic "$ko" | cut -d' ' -f1)
+		[ "$v" = "$kver" ] || echo "$ko: vermagic $v, not $kver"
+		v=$(modinfo -F version "$ko")
+		[ "$v" = "$1" ] || echo "$ko: version $v, not $1"
+	done
+	[ "$n" -gt 0 ] || echo "no kernel headers in /lib/modules/*/build"
+}
+
 program() {
 	cd /tmp || exit 1
 	# shellcheck disable=SC2046
@@ -78,7 +103,12 @@ purge() {
 		[ ! -e "$d" ] || echo "left: $d"
 	done
 	snapshot /tmp/after
-	diff "$before" /tmp/after | sed -n 's/^> /left: /p'
+	# depmod's indexes stay: a kernel's own, made when DKMS installed the
+	# module into a kernel whose image (which would have made them) is
+	# not here; the module itself must not
+	diff "$before" /tmp/after | sed -n 's/^> /left: /p' |
+		grep -vE '^left: /usr/lib/modules/[^/]+/modules\.[a-z.]+$'
+	find /lib/modules -name 'mmio_shm.ko*' | sed 's/^/left: /'
 	dpkg -l "$@" 2>/dev/null | awk '/^[a-z][a-z] / { print "still known to dpkg: " $1, $2 }'
 }
 
@@ -87,6 +117,7 @@ shift
 case $step in
 snapshot) snapshot "$@" ;;
 files) files "$@" ;;
+module) module "$@" ;;
 program) program "$@" ;;
 purge) purge "$@" ;;
 *) echo "deb-in-root: unknown step $step" >&2; exit 2 ;;
