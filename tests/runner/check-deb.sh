@@ -212,6 +212,7 @@ install_cases() {
 		set -- $INSTALL_CASES
 		shift
 		skip_rest "the packages did not install" "$@"
+		[ -n "$(mounts_under "$ROOT")" ] || rm -rf "$ROOT"
 		return
 	fi
 
