@@ -21,6 +21,10 @@
 #   make vm-run CMD=...  one command in the guest
 #   make demo            the device shown step by step in the guest (HOST=1:
 #                        on this machine, as root)
+#   make deb             the Debian packages (debian/): libmmio-shm1,
+#                        libmmio-shm-dev, mmio-shm, mmio-shm-dkms into BUILD
+#   make check-deb       make deb, then lintian (pedantic) on each package,
+#                        as TAP cases (tests/runner/check-deb.sh)
 #   make install         module, library, tool, headers, man pages, udev rules
 #   make uninstall       remove what install put in place
 #
@@ -57,6 +61,16 @@ check-debug:
 FRESH_TARGET ?= check
 check-fresh:
 	tests/runner/check-fresh.sh $(BUILD) $(FRESH_TARGET)
+
+# dpkg-buildpackage -us -uc -b from a copy of the checkout in BUILD/deb;
+# the .debs (and .changes, .buildinfo) land in BUILD
+deb:
+	@tests/provision/deps.sh --profile deb $(BUILD)
+	@tests/runner/deb.sh $(BUILD)
+
+check-deb:
+	@tests/provision/deps.sh --profile deb $(BUILD)
+	@tests/runner/check-deb.sh $(BUILD)
 
 # the guest for a person: the module built for KERNEL, user/ and the tests
 vm-prepare:
@@ -203,5 +217,5 @@ clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	rm -rf $(BUILD)
 
-.PHONY: all module user check check-matrix check-debug check-fresh vm-prepare vm-shell vm-run bench \
+.PHONY: all module user check check-matrix check-debug check-fresh deb check-deb vm-prepare vm-shell vm-run bench \
 	fuzz demo clean

@@ -10,14 +10,16 @@
 # kernels are fetched by tests/provision/kernels.sh.
 #
 # A profile says what for: "demo" (make demo: build the module and the
-# tools, boot 6.1 under QEMU) or "check" (everything make check,
-# check-debug, check-matrix and bench call; the default). apt's own output
+# tools, boot 6.1 under QEMU), "deb" (make deb and make check-deb: build
+# the Debian packages, check them with lintian) or "check" (everything
+# make check, check-debug, check-matrix, check-deb and bench call; the
+# default). apt's own output
 # goes to BUILD_DIR/deps/apt.log; each step prints one line, with its size
 # and time. tests/runner/deps-lint.py checks that every command the
 # scripts call comes from the "check" list (or from minbase).
 #
-# Usage: tests/provision/deps.sh [--profile demo|check] [BUILD_DIR]
-#        tests/provision/deps.sh --list demo|check   (the packages, one a line)
+# Usage: tests/provision/deps.sh [--profile demo|deb|check] [BUILD_DIR]
+#        tests/provision/deps.sh --list demo|deb|check   (the packages, one a line)
 
 set -eu
 
@@ -47,6 +49,20 @@ udev
 python3
 xz-utils
 "
+# make deb, make check-deb: debian/control's Build-Depends (debhelper
+# gives debhelper-compat and dh-sequence-installsysusers, dh-dkms
+# dh-sequence-dkms; build-essential the compiler and dpkg-dev), git for the
+# copy of the checkout (tests/runner/deb.sh), lintian, debootstrap for
+# the minimal bookworm the packages are installed into (check-deb)
+DEB_PACKAGES="
+build-essential
+make
+git
+debhelper
+dh-dkms
+lintian
+debootstrap
+"
 # what the tests and the other make targets call on top of that
 # (clang and libclang-rt-14-dev: the ring's libFuzzer target; gcc-multilib:
 # -m32 -static builds of the ioctl tests, tests/shell/abi32_suite.sh;
@@ -57,6 +73,7 @@ xz-utils
 # (user/examples/rdma-share) and whose rxe devices need ip and rdma)
 CHECK_PACKAGES="
 $DEMO_PACKAGES
+$DEB_PACKAGES
 libboost-dev
 git
 procps
@@ -87,8 +104,9 @@ ibverbs-providers
 "
 case $PROFILE in
 demo) PACKAGES=$DEMO_PACKAGES ;;
+deb) PACKAGES=$DEB_PACKAGES ;;
 check) PACKAGES=$CHECK_PACKAGES ;;
-*) echo "deps: unknown profile $PROFILE (demo, check)" >&2; exit 2 ;;
+*) echo "deps: unknown profile $PROFILE (demo, deb, check)" >&2; exit 2 ;;
 esac
 if [ -n "$LIST" ]; then
 	# shellcheck disable=SC2086
@@ -154,6 +172,8 @@ install_system() {
 
 missing=$(missing_of $PACKAGES)
 [ -z "$missing" ] || install_system $missing
+# the packages are built and checked on the host: no guest, no virtme-ng
+[ "$PROFILE" != deb ] || exit 0
 
 # apt_suite: the private apt configuration shared with tests/provision/kernels.sh
 . "$(dirname "$0")/apt-suite.sh"

@@ -50,41 +50,11 @@ die() {
 [ "$(id -u)" -eq 0 ] || die "needs root (debootstrap, chroot)"
 command -v debootstrap >/dev/null || die "no debootstrap: run tests/provision/deps.sh"
 
-# mounts left under a directory: rm -rf must never walk into them
-mounts_under() {
-	awk -v r="$1/" 'index($2, r) == 1 { print $2 }' /proc/mounts
-}
+# shellcheck source=tests/provision/fresh-base.sh
+. "$TOP/tests/provision/fresh-base.sh"
 
 # the base: minbase bookworm and make, once per machine
-mkdir -p "$CACHE" "$DEBS/partial"
-exec 9>"$CACHE/.lock-fresh"
-flock 9
-if [ ! -f "$BASE/.made" ]; then
-	mirror=$(debian_mirror)
-	[ -n "$mirror" ] || die "no Debian source in /etc/apt: set DEBIAN_MIRROR"
-	[ -z "$(mounts_under "$BASE.new")" ] || die "$BASE.new has mounts left"
-	rm -rf "$BASE.new" "$BASE"
-	t0=$(date +%s)
-	echo "check-fresh: debootstrap --variant=minbase bookworm into $BASE"
-	unshare --mount --propagation private \
-		debootstrap --variant=minbase bookworm "$BASE.new" "$mirror" \
-		>"$CACHE/fresh-debootstrap.log" 2>&1 ||
-		{ tail -n 20 "$CACHE/fresh-debootstrap.log" >&2; die "debootstrap failed"; }
-	# a chroot starts no services, and installs no recommends, as deps.sh
-	printf '#!/bin/sh\nexit 101\n' >"$BASE.new/usr/sbin/policy-rc.d"
-	chmod 755 "$BASE.new/usr/sbin/policy-rc.d"
-	cp /etc/resolv.conf "$BASE.new/etc/resolv.conf"
-	chroot "$BASE.new" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
-		DEBIAN_FRONTEND=noninteractive sh -c \
-		'apt-get -q update && apt-get -q -y install --no-install-recommends make &&
-		 apt-get -q clean' >>"$CACHE/fresh-debootstrap.log" 2>&1 ||
-		{ tail -n 20 "$CACHE/fresh-debootstrap.log" >&2; die "installing make failed"; }
-	touch "$BASE.new/.made"
-	mv "$BASE.new" "$BASE"
-	echo "check-fresh: base made in $(($(date +%s) - t0)) s" \
-		"($(du -sm "$BASE" | cut -f1) MiB)"
-fi
-flock -u 9
+fresh_base "$CACHE" || die "no base in $BASE"
 
 # this run's copy of it, and a clone of the committed HEAD
 [ -z "$(mounts_under "$RUN")" ] || die "$RUN has mounts left (umount them first)"

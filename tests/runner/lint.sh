@@ -9,7 +9,8 @@
 # command the scripts and Makefiles call comes from a package that
 # tests/provision/deps.sh installs or that minbase has (deps-lint.py): for
 # everything (the "check" profile), and for what make demo runs (the
-# "demo" profile).
+# "demo" profile), and for what make deb and make check-deb run (the "deb"
+# profile).
 #
 # Usage: tests/runner/lint.sh BUILD_DIR MODULE_BUILD_DIR
 
@@ -35,7 +36,7 @@ result() {
 }
 
 echo "TAP version 13"
-echo "1..6"
+echo "1..7"
 
 checkpatch() {
 	perl "$CHECKPATCH" --no-tree --strict --terse --show-types "$@" 2>&1 |
@@ -104,3 +105,10 @@ out=$(python3 tests/runner/deps-lint.py \
 	tests/provision/deps.sh tests/provision/kernels.sh \
 	tests/provision/apt-suite.sh tests/provision/cache.sh user/Makefile 2>&1)
 result "demo_commands_come_from_deps_demo" $? "$out"
+
+# what make deb and make check-deb run, against the deb profile alone
+# (deb-in-root.sh runs in the chroot, on what apt installs there)
+out=$(python3 tests/runner/deps-lint.py \
+	--packages "$(tests/provision/deps.sh --list deb)" \
+	tests/runner/deb.sh tests/runner/check-deb.sh tests/provision/deps.sh 2>&1)
+result "deb_commands_come_from_deps_deb" $? "$out"
