@@ -79,17 +79,8 @@ mkdir -p "$BUILD"
 . tests/provision/fresh-base.sh
 CACHE=$(mmio_shm_cache_dir)
 
-n=0
-# result NAME STATUS OUTPUT
-result() {
-	n=$((n + 1))
-	if [ "$2" -eq 0 ]; then
-		echo "ok $n $1"
-	else
-		printf '%s\n' "$3" | sed 's/^/# /'
-		echo "not ok $n $1"
-	fi
-}
+# shellcheck source=tests/runner/result.sh
+. "$TOP/tests/runner/result.sh"
 
 # skip_rest REASON NAME...: those cases skip, saying why
 skip_rest() {

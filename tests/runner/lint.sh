@@ -22,18 +22,8 @@ TOP=$(cd "$(dirname "$0")/../.." && pwd)
 CHECKPATCH=$BUILD/linux-source/scripts/checkpatch.pl
 cd "$TOP" || exit 1
 
-n=0
-
-# result NAME STATUS OUTPUT
-result() {
-	n=$((n + 1))
-	if [ "$2" -eq 0 ]; then
-		echo "ok $n $1"
-	else
-		printf '%s\n' "$3" | sed 's/^/# /'
-		echo "not ok $n $1"
-	fi
-}
+# shellcheck source=tests/runner/result.sh
+. "$TOP/tests/runner/result.sh"
 
 echo "TAP version 13"
 echo "1..7"
